@@ -1,0 +1,171 @@
+//! Password login: starting a login flow, checking credentials, opening a
+//! session.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::{InternalError, Idp};
+use crate::password::{self, Password};
+use crate::secret::{constant_time_eq, Token};
+use crate::store::events::Event;
+use crate::store::{NewLoginFlow, Session};
+
+/// How long a login form stays usable.
+const FLOW_LIFETIME_SECONDS: i64 = 15 * 60;
+
+/// Why a login did not succeed. The page shows the same text for a wrong
+/// password and an unknown user.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("this login form has expired or was already used")]
+    FlowExpired,
+    #[error("the form's security token is not valid")]
+    Csrf,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// A login form waiting to be filled in.
+#[derive(Debug)]
+pub struct LoginForm {
+    pub flow: Token,
+    pub csrf: String,
+}
+
+/// A completed login.
+#[derive(Debug)]
+pub struct LoggedIn<T> {
+    pub session_token: Token,
+    pub session: Session,
+    /// The sign-in that was waiting for this login, if any.
+    pub pending: Option<T>,
+}
+
+impl Idp {
+    /// The session behind a cookie value, if live. Blocking.
+    pub fn session(&self, cookie: Option<&str>) -> Result<Option<(Token, Session)>, InternalError> {
+        let Some(token) = cookie.and_then(Token::from_client) else {
+            return Ok(None);
+        };
+        let session = self.store.session(&token, super::now())?;
+        Ok(session.map(|s| (token, s)))
+    }
+
+    /// Starts a login flow for `browser`, optionally holding a pending
+    /// sign-in `T` (serialised into the flow). Blocking.
+    pub fn begin_login<T: Serialize>(
+        &self,
+        browser: &Token,
+        app_id: Option<i64>,
+        pending: Option<&T>,
+    ) -> Result<LoginForm, InternalError> {
+        let request_json = pending
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| InternalError::Other(e.to_string()))?;
+        let now = super::now();
+        let (flow, csrf) = self.store.create_login_flow(&NewLoginFlow {
+            browser,
+            app_id,
+            request_json,
+            now,
+            expires_at: now + FLOW_LIFETIME_SECONDS,
+        })?;
+        Ok(LoginForm {
+            flow,
+            csrf: csrf.expose().to_owned(),
+        })
+    }
+
+    /// The CSRF token of a live flow of this browser, to show the form again.
+    pub fn login_form(&self, flow: &Token, browser: &Token) -> Result<LoginForm, LoginError> {
+        let found = self
+            .store
+            .login_flow(flow, browser, super::now())
+            .map_err(InternalError::from)?
+            .ok_or(LoginError::FlowExpired)?;
+        Ok(LoginForm {
+            flow: flow.clone(),
+            csrf: found.csrf,
+        })
+    }
+
+    /// Checks a submitted login form and, on success, consumes its flow and
+    /// opens a fresh session (a new id at every login). Blocking: it hashes.
+    pub fn complete_login<T: DeserializeOwned>(
+        &self,
+        flow: &Token,
+        browser: &Token,
+        csrf: &str,
+        username: &str,
+        password: &Password,
+        client_addr: Option<&str>,
+    ) -> Result<LoggedIn<T>, LoginError> {
+        let now = super::now();
+        let found = self
+            .store
+            .login_flow(flow, browser, now)
+            .map_err(InternalError::from)?
+            .ok_or(LoginError::FlowExpired)?;
+        if !constant_time_eq(found.csrf.as_bytes(), csrf.as_bytes()) {
+            return Err(LoginError::Csrf);
+        }
+
+        let record = self.store.user_credentials(username).map_err(InternalError::from)?;
+        let (user, hash) = match record {
+            Some((user, hash)) if user.is_active => (Some(user), hash),
+            _ => (None, None),
+        };
+        let ok = password::verify(password, hash.as_deref());
+        let Some(user) = user.filter(|_| ok) else {
+            self.audit("login_failed", Some(username), None, client_addr, None);
+            return Err(LoginError::BadCredentials);
+        };
+
+        if !self.store.consume_login_flow(flow).map_err(InternalError::from)? {
+            return Err(LoginError::FlowExpired);
+        }
+        let pending = found
+            .request_json
+            .map(|json| serde_json::from_str::<T>(&json))
+            .transpose()
+            .map_err(|e| InternalError::Other(format!("stored login flow: {e}")))?;
+        let expires_at = now + self.config.session_lifetime_seconds as i64;
+        let session_token = self
+            .store
+            .create_session(&user.id, now, expires_at, client_addr)
+            .map_err(InternalError::from)?;
+        self.audit("login", Some(&user.username), None, client_addr, None);
+        Ok(LoggedIn {
+            session_token,
+            session: Session {
+                user,
+                authn_instant: now,
+                expires_at,
+            },
+            pending,
+        })
+    }
+
+    /// Records an audit event; a failure to record is logged, not fatal.
+    pub fn audit(
+        &self,
+        kind: &str,
+        username: Option<&str>,
+        app_slug: Option<&str>,
+        client_addr: Option<&str>,
+        detail: Option<&str>,
+    ) {
+        let event = Event {
+            kind,
+            username,
+            app_slug,
+            client_addr,
+            detail,
+        };
+        if let Err(e) = self.store.record_event(&event) {
+            tracing::error!(kind, "could not record audit event: {e}");
+        }
+    }
+}

@@ -1,0 +1,541 @@
+//! Single sign-on (SAML Profiles 4.1, Web Browser SSO): checking an
+//! AuthnRequest against its application, then answering it.
+
+use base64::Engine as _;
+use openssl::pkey::{PKey, Public};
+use openssl::x509::X509;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{Idp, InternalError};
+use crate::saml::authn_request::{parse_authn_request, AuthnRequest, RequestError};
+use crate::saml::binding::{self, BindingError, MessageKind};
+use crate::saml::dsig::SignatureError;
+use crate::saml::response::{self, Attribute, AssertionContent, Signing};
+use crate::saml::{bindings, ids, name_id_formats, status};
+use crate::saml::{ATTRNAME_FORMAT_BASIC, ATTRNAME_FORMAT_URI, AC_PASSWORD_PROTECTED_TRANSPORT};
+use crate::secret::Token;
+use crate::store::{Application, SamlSession, Session, User};
+
+/// Claim URIs of the older Microsoft-style mapping some SPs read.
+const CLAIMS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/";
+
+/// Why a sign-in request was refused. Each variant is the peer's (or the
+/// user's) fault and maps to a 4xx page; the text names what was expected
+/// and what came, and is safe to show.
+#[derive(Debug, thiserror::Error)]
+pub enum SsoError {
+    #[error("no application has the slug {0:?}")]
+    UnknownApplication(String),
+    #[error("application {0:?} is disabled")]
+    Disabled(String),
+    #[error("the request could not be decoded: {0}")]
+    Binding(#[from] BindingError),
+    #[error("expected a SAMLRequest, got a SAMLResponse")]
+    NotARequest,
+    #[error("the AuthnRequest is not acceptable: {0}")]
+    Request(#[from] RequestError),
+    #[error("the request's signature was not accepted: {0}")]
+    Signature(#[from] SignatureError),
+    #[error("this application requires signed requests, and this one is not signed")]
+    SignatureRequired,
+    #[error("the application's SP certificate cannot be used: {0}")]
+    BadSpCertificate(String),
+    #[error("the request's Issuer is {found:?}, this application expects {expected:?}")]
+    IssuerMismatch { expected: String, found: Option<String> },
+    #[error(
+        "the request asks for the response to go to {requested:?}, \
+         but this application's registered ACS URL is {registered:?}"
+    )]
+    AcsMismatch { registered: String, requested: String },
+    #[error("AssertionConsumerServiceIndex {0} is not registered; send the ACS URL instead")]
+    AcsIndex(u16),
+    #[error("ProtocolBinding {0:?} is not supported; only HTTP-POST responses are sent")]
+    UnsupportedBinding(String),
+    #[error("the request's Destination is {found:?}, this endpoint is {expected:?}")]
+    DestinationMismatch { expected: String, found: String },
+    #[error("the request was issued at {issued}, outside the accepted clock skew")]
+    Stale { issued: String },
+    #[error("the request {0} was already used")]
+    Replay(String),
+    #[error("the pending sign-in expired or was already used")]
+    HandoffExpired,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// A sign-in request that passed every check for its application. Only the
+/// `accept_*` functions make one; it is stored in the login flow while the
+/// user types their password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcceptedRequest {
+    app_id: i64,
+    app_slug: String,
+    sp_entity_id: Option<String>,
+    /// `None` for an IdP-initiated sign-in.
+    request_id: Option<String>,
+    acs_url: String,
+    relay_state: Option<String>,
+    force_authn: bool,
+    is_passive: bool,
+    name_id_format: Option<String>,
+}
+
+impl AcceptedRequest {
+    pub fn app_id(&self) -> i64 {
+        self.app_id
+    }
+
+    pub fn app_slug(&self) -> &str {
+        &self.app_slug
+    }
+
+    /// The request asks for the password again even with a session (Core 3.4.1).
+    pub fn force_authn(&self) -> bool {
+        self.force_authn
+    }
+
+    /// The request forbids showing a login page (Core 3.4.1).
+    pub fn is_passive(&self) -> bool {
+        self.is_passive
+    }
+}
+
+/// The auto-submitted form that carries a Response to the ACS (Bindings 3.5).
+#[derive(Debug, Clone)]
+pub struct PostForm {
+    pub action: String,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+/// Which endpoint a request arrived at; its URL is the only acceptable Destination.
+#[derive(Debug, Clone, Copy)]
+pub enum Endpoint {
+    Redirect,
+    Post,
+}
+
+impl Endpoint {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Redirect => "sso/binding/redirect/",
+            Self::Post => "sso/binding/post/",
+        }
+    }
+}
+
+impl Idp {
+    fn enabled_application(&self, slug: &str) -> Result<Application, SsoError> {
+        let app = self
+            .store
+            .application(slug)
+            .map_err(InternalError::from)?
+            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
+        if !app.enabled {
+            return Err(SsoError::Disabled(slug.to_owned()));
+        }
+        Ok(app)
+    }
+
+    /// Checks an AuthnRequest received by HTTP-Redirect (Bindings 3.4). The
+    /// signature, when required, is checked over the query as received.
+    /// Blocking.
+    pub fn accept_redirect(&self, slug: &str, raw_query: &str) -> Result<AcceptedRequest, SsoError> {
+        let app = self.enabled_application(slug)?;
+        let message = binding::decode_redirect(raw_query)?;
+        if message.kind != MessageKind::Request {
+            return Err(SsoError::NotARequest);
+        }
+        let parsed = parse_authn_request(&message.xml)?;
+        if let Some(key) = sp_key(&app)? {
+            let signature = message.signature.as_ref().ok_or(SsoError::SignatureRequired)?;
+            binding::verify_redirect_signature(signature, &key, self.config.insecure_allow_sha1)?;
+        }
+        self.check(&app, &parsed.request, Endpoint::Redirect, message.relay_state)
+    }
+
+    /// Checks an AuthnRequest received by HTTP-POST (Bindings 3.5); a
+    /// required signature is the enveloped one, checked structurally first.
+    /// Blocking.
+    pub fn accept_post(
+        &self,
+        slug: &str,
+        saml_request: &str,
+        relay_state: Option<String>,
+    ) -> Result<AcceptedRequest, SsoError> {
+        let app = self.enabled_application(slug)?;
+        let xml = binding::decode_post(saml_request)?;
+        let parsed = parse_authn_request(&xml)?;
+        if let Some(key) = sp_key(&app)? {
+            if !parsed.request.has_signature {
+                return Err(SsoError::SignatureRequired);
+            }
+            let _ = (&parsed.root, &key); // TEMP-DSIG until dsig::verify_enveloped lands
+            return Err(SsoError::SignatureRequired);
+        }
+        let relay_state = post_relay_state(relay_state)?;
+        self.check(&app, &parsed.request, Endpoint::Post, relay_state)
+    }
+
+    /// An IdP-initiated sign-in (SAML Profiles 4.1.5): no request, the
+    /// registered ACS, and the application's default RelayState. Blocking.
+    pub fn accept_idp_initiated(&self, slug: &str) -> Result<AcceptedRequest, SsoError> {
+        let app = self.enabled_application(slug)?;
+        Ok(AcceptedRequest {
+            app_id: app.id,
+            app_slug: app.slug,
+            sp_entity_id: app.audience,
+            request_id: None,
+            acs_url: app.acs_url,
+            relay_state: app.default_relay_state,
+            force_authn: false,
+            is_passive: false,
+            name_id_format: None,
+        })
+    }
+
+    /// The policy checks every binding shares (SAML Profiles 4.1.4.1).
+    fn check(
+        &self,
+        app: &Application,
+        request: &AuthnRequest,
+        endpoint: Endpoint,
+        relay_state: Option<String>,
+    ) -> Result<AcceptedRequest, SsoError> {
+        if let Some(expected) = &app.audience {
+            if request.issuer.as_deref() != Some(expected.as_str()) {
+                return Err(SsoError::IssuerMismatch {
+                    expected: expected.clone(),
+                    found: request.issuer.clone(),
+                });
+            }
+        }
+
+        // Byte for byte: no case folding, no normalisation, query included.
+        if let Some(requested) = &request.acs_url {
+            if requested.as_bytes() != app.acs_url.as_bytes() {
+                return Err(SsoError::AcsMismatch {
+                    registered: app.acs_url.clone(),
+                    requested: requested.clone(),
+                });
+            }
+        }
+        if let Some(index) = request.acs_index {
+            return Err(SsoError::AcsIndex(index));
+        }
+        if let Some(b) = &request.protocol_binding {
+            if b != bindings::HTTP_POST {
+                return Err(SsoError::UnsupportedBinding(b.clone()));
+            }
+        }
+        let endpoint_url = self.app_url(&app.slug, endpoint.path());
+        if let Some(found) = &request.destination {
+            if found.as_bytes() != endpoint_url.as_bytes() {
+                return Err(SsoError::DestinationMismatch {
+                    expected: endpoint_url,
+                    found: found.clone(),
+                });
+            }
+        }
+
+        let now = super::now();
+        let skew = self.config.clock_skew_seconds as i64;
+        let issued = request.issue_instant.unix_timestamp();
+        if (issued - now).abs() > skew {
+            return Err(SsoError::Stale {
+                issued: crate::saml::time::format(request.issue_instant),
+            });
+        }
+        // A request is only acceptable within the skew window around its
+        // IssueInstant, so remembering it that long stops every replay.
+        let replay_key = request.issuer.clone().unwrap_or_else(|| app.slug.clone());
+        let fresh = self
+            .store
+            .remember_request_id(&replay_key, request.id.as_str(), now, issued + skew + 1)
+            .map_err(InternalError::from)?;
+        if !fresh {
+            return Err(SsoError::Replay(request.id.to_string()));
+        }
+
+        tracing::debug!(
+            app = %app.slug,
+            request_id = %request.id,
+            force_authn = request.force_authn,
+            is_passive = request.is_passive,
+            "accepted AuthnRequest"
+        );
+        Ok(AcceptedRequest {
+            app_id: app.id,
+            app_slug: app.slug.clone(),
+            sp_entity_id: request.issuer.clone(),
+            request_id: Some(request.id.to_string()),
+            acs_url: app.acs_url.clone(),
+            relay_state,
+            force_authn: request.force_authn,
+            is_passive: request.is_passive,
+            name_id_format: request.name_id_policy.as_ref().and_then(|p| p.format.clone()),
+        })
+    }
+
+    /// Parks `request` for a browser whose cookies this request did not
+    /// carry (a cross-site POST); returns the one-time handoff token.
+    /// Blocking.
+    pub fn park(&self, request: &AcceptedRequest) -> Result<Token, InternalError> {
+        let json = serde_json::to_string(request).map_err(|e| InternalError::Other(e.to_string()))?;
+        let expires = super::now() + 5 * 60;
+        Ok(self.store.create_handoff(&json, expires)?)
+    }
+
+    /// Takes back a parked request; it works once. Blocking.
+    pub fn unpark(&self, handoff: &str) -> Result<AcceptedRequest, SsoError> {
+        let token = Token::from_client(handoff).ok_or(SsoError::HandoffExpired)?;
+        let json = self
+            .store
+            .take_handoff(&token, super::now())
+            .map_err(InternalError::from)?
+            .ok_or(SsoError::HandoffExpired)?;
+        serde_json::from_str(&json)
+            .map_err(|e| SsoError::Internal(InternalError::Other(format!("stored handoff: {e}"))))
+    }
+
+    /// Answers `request` for the signed-in `session`: a signed Response to
+    /// the registered ACS. Blocking.
+    pub fn issue(
+        &self,
+        request: &AcceptedRequest,
+        session_token: &Token,
+        session: &Session,
+        client_addr: Option<&str>,
+    ) -> Result<PostForm, SsoError> {
+        let app = self.application_for(request)?;
+        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let now_ts = super::now();
+        let now = timestamp(now_ts);
+        let user = &session.user;
+
+        let Some((name_id, name_id_format)) =
+            resolve_name_id(request.name_id_format.as_deref(), &app, user)
+        else {
+            return self.status_response(
+                request,
+                &app,
+                status::REQUESTER,
+                Some(status::INVALID_NAME_ID_POLICY),
+                "the requested NameID format is not supported",
+            );
+        };
+
+        let attributes = user_attributes(user);
+        let session_index = ids::new_id();
+        let session_not_on_or_after = session.expires_at;
+        let content = AssertionContent {
+            issuer: &app.issuer,
+            destination: &app.acs_url,
+            in_response_to: request.request_id.as_deref(),
+            audience: app.audience.as_deref(),
+            name_id: &name_id,
+            name_id_format: &name_id_format,
+            sp_name_qualifier: None,
+            issue_instant: now,
+            not_before: timestamp(now_ts - app.not_before_skew_seconds),
+            not_on_or_after: timestamp(now_ts + app.assertion_lifetime_seconds),
+            authn_instant: timestamp(session.authn_instant),
+            session_index: &session_index,
+            session_not_on_or_after: timestamp(session_not_on_or_after),
+            authn_context_class_ref: AC_PASSWORD_PROTECTED_TRANSPORT,
+            attributes: &attributes,
+        };
+        let signing = Signing {
+            sign_assertion: app.sign_assertion,
+            sign_response: app.sign_response,
+        };
+        let built = response::build_response(&content, signing, &signer.key)
+            .map_err(InternalError::from)?;
+
+        self.store
+            .record_saml_session(
+                session_token,
+                &SamlSession {
+                    app_id: app.id,
+                    user_id: user.id.clone(),
+                    name_id: name_id.clone(),
+                    name_id_format: name_id_format.clone(),
+                    session_index: session_index.clone(),
+                    issued_at: now_ts,
+                    expires_at: session_not_on_or_after,
+                },
+            )
+            .map_err(InternalError::from)?;
+        tracing::info!(
+            sp = app.audience.as_deref().unwrap_or(&app.slug),
+            app = %app.slug,
+            user = %user.username,
+            request_id = request.request_id.as_deref().unwrap_or("-"),
+            response_id = %built.response_id,
+            "sign-in completed"
+        );
+        self.audit("sign_in", Some(&user.username), Some(&app.slug), client_addr, None);
+        Ok(post_form(&app.acs_url, &built.xml, request.relay_state.as_deref()))
+    }
+
+    /// Answers a passive request that finds no session: a Response with
+    /// status NoPassive (Core 3.4.1.1 / 3.2.2.2), never a login page. Blocking.
+    pub fn no_passive(&self, request: &AcceptedRequest) -> Result<PostForm, SsoError> {
+        let app = self.application_for(request)?;
+        self.status_response(
+            request,
+            &app,
+            status::RESPONDER,
+            Some(status::NO_PASSIVE),
+            "the user is not signed in and the request forbids asking",
+        )
+    }
+
+    fn status_response(
+        &self,
+        request: &AcceptedRequest,
+        app: &Application,
+        top: &str,
+        second: Option<&str>,
+        message: &str,
+    ) -> Result<PostForm, SsoError> {
+        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let built = response::build_status_response(
+            &app.issuer,
+            &app.acs_url,
+            request.request_id.as_deref(),
+            OffsetDateTime::now_utc(),
+            top,
+            second,
+            Some(message),
+            &signer.key,
+        )
+        .map_err(InternalError::from)?;
+        tracing::info!(
+            app = %app.slug,
+            request_id = request.request_id.as_deref().unwrap_or("-"),
+            status = second.unwrap_or(top),
+            "answered with an error status"
+        );
+        Ok(post_form(&app.acs_url, &built.xml, request.relay_state.as_deref()))
+    }
+
+    /// The application a request was accepted for, as configured now. If
+    /// the ACS URL changed since, the request is refused rather than
+    /// answered at a URL that is no longer registered.
+    fn application_for(&self, request: &AcceptedRequest) -> Result<Application, SsoError> {
+        let app = self
+            .store
+            .application_by_id(request.app_id)
+            .map_err(InternalError::from)?
+            .filter(|a| a.enabled)
+            .ok_or_else(|| SsoError::UnknownApplication(request.app_slug.clone()))?;
+        if app.acs_url != request.acs_url {
+            return Err(SsoError::AcsMismatch {
+                registered: app.acs_url,
+                requested: request.acs_url.clone(),
+            });
+        }
+        Ok(app)
+    }
+}
+
+/// The SP's certificate key when it must sign its requests.
+fn sp_key(app: &Application) -> Result<Option<PKey<Public>>, SsoError> {
+    let Some(pem) = &app.sp_cert_pem else {
+        return Ok(None);
+    };
+    let cert = X509::from_pem(pem.as_bytes())
+        .map_err(|e| SsoError::BadSpCertificate(e.to_string()))?;
+    let key = cert
+        .public_key()
+        .map_err(|e| SsoError::BadSpCertificate(e.to_string()))?;
+    Ok(Some(key))
+}
+
+/// The NameID value and format for `user` (SAML Core 3.4.1.1, 8.3). `None`
+/// when the SP asks for a format signet cannot honour.
+fn resolve_name_id(
+    requested: Option<&str>,
+    app: &Application,
+    user: &User,
+) -> Option<(String, String)> {
+    let format = match requested {
+        None => app.name_id_format.as_str(),
+        Some(f) if f == name_id_formats::UNSPECIFIED => app.name_id_format.as_str(),
+        Some(f) => f,
+    };
+    let value = match format {
+        name_id_formats::EMAIL | name_id_formats::UNSPECIFIED => user.email.clone(),
+        // Stable and opaque: the user's id, never reassigned.
+        name_id_formats::PERSISTENT => user.id.clone(),
+        name_id_formats::TRANSIENT => ids::new_id(),
+        _ => return None,
+    };
+    Some((value, format.to_owned()))
+}
+
+/// The attributes every SP gets: WorkOS's names and the claim URIs OpenAI's
+/// older mapping read. Absent values are left out, never sent empty.
+pub fn user_attributes(user: &User) -> Vec<Attribute> {
+    let basic = |name: &str, value: Option<&str>| Attribute {
+        name: name.to_owned(),
+        name_format: ATTRNAME_FORMAT_BASIC,
+        friendly_name: None,
+        values: value.into_iter().map(str::to_owned).collect(),
+    };
+    let claim = |name: &str, value: Option<&str>| Attribute {
+        name: format!("{CLAIMS}{name}"),
+        name_format: ATTRNAME_FORMAT_URI,
+        friendly_name: None,
+        values: value.into_iter().map(str::to_owned).collect(),
+    };
+    let given = user.given_name.as_deref();
+    let family = user.family_name.as_deref();
+    let display = user.display_name();
+    vec![
+        basic("id", Some(&user.id)),
+        basic("email", Some(&user.email)),
+        basic("firstName", given),
+        basic("lastName", family),
+        claim("emailaddress", Some(&user.email)),
+        claim("givenname", given),
+        claim("surname", family),
+        claim("name", Some(&display)),
+    ]
+    .into_iter()
+    .filter(|a| !a.values.is_empty())
+    .collect()
+}
+
+/// RelayState from a POST form: capped like the redirect binding's, and
+/// an empty value counts as absent.
+fn post_relay_state(value: Option<String>) -> Result<Option<String>, BindingError> {
+    const LIMIT: usize = 1024;
+    match value {
+        Some(v) if v.len() > LIMIT => Err(BindingError::RelayStateTooLong {
+            limit: LIMIT,
+            found: v.len(),
+        }),
+        Some(v) if v.is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn post_form(acs_url: &str, xml: &str, relay_state: Option<&str>) -> PostForm {
+    let mut fields = vec![(
+        "SAMLResponse",
+        base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
+    )];
+    if let Some(rs) = relay_state {
+        fields.push(("RelayState", rs.to_owned()));
+    }
+    PostForm {
+        action: acs_url.to_owned(),
+        fields,
+    }
+}
+
+fn timestamp(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,148 @@
+//! Versioned schema migrations, tracked in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry moves the schema from version `index` to `index + 1`. Entries
+/// are never edited once released; a change is a new entry.
+const MIGRATIONS: &[&str] = &[
+    // 1: the SSO core.
+    r#"
+    CREATE TABLE users (
+        id            TEXT PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        given_name    TEXT,
+        family_name   TEXT,
+        password_hash TEXT,
+        is_admin      INTEGER NOT NULL DEFAULT 0,
+        is_active     INTEGER NOT NULL DEFAULT 1,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+    CREATE TABLE keypairs (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        key_file   TEXT NOT NULL,
+        cert_file  TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE applications (
+        id                  INTEGER PRIMARY KEY,
+        slug                TEXT NOT NULL UNIQUE,
+        name                TEXT NOT NULL,
+        enabled             INTEGER NOT NULL DEFAULT 1,
+        launch_url          TEXT,
+        acs_url             TEXT NOT NULL,
+        audience            TEXT,
+        issuer              TEXT NOT NULL,
+        sls_url             TEXT,
+        sls_binding         TEXT NOT NULL DEFAULT 'redirect',
+        sign_assertion      INTEGER NOT NULL DEFAULT 1,
+        sign_response       INTEGER NOT NULL DEFAULT 0,
+        sp_cert_pem         TEXT,
+        keypair_id          INTEGER NOT NULL REFERENCES keypairs(id),
+        name_id_format      TEXT NOT NULL,
+        default_relay_state TEXT,
+        not_before_skew_seconds    INTEGER NOT NULL DEFAULT 300,
+        assertion_lifetime_seconds INTEGER NOT NULL DEFAULT 300,
+        session_lifetime_seconds   INTEGER NOT NULL DEFAULT 28800,
+        created_at          INTEGER NOT NULL,
+        updated_at          INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        id_hash       BLOB PRIMARY KEY,
+        user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        authn_instant INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL,
+        client_addr   TEXT
+    );
+    CREATE INDEX sessions_expiry ON sessions(expires_at);
+    CREATE TABLE saml_sessions (
+        id             INTEGER PRIMARY KEY,
+        session_hash   BLOB NOT NULL,
+        app_id         INTEGER NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name_id        TEXT NOT NULL,
+        name_id_format TEXT NOT NULL,
+        session_index  TEXT NOT NULL UNIQUE,
+        issued_at      INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL
+    );
+    CREATE INDEX saml_sessions_session ON saml_sessions(session_hash);
+    CREATE INDEX saml_sessions_expiry ON saml_sessions(expires_at);
+    CREATE TABLE login_flows (
+        id_hash      BLOB PRIMARY KEY,
+        browser_hash BLOB NOT NULL,
+        csrf         TEXT NOT NULL,
+        app_id       INTEGER REFERENCES applications(id) ON DELETE CASCADE,
+        request_json TEXT,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL
+    );
+    CREATE INDEX login_flows_expiry ON login_flows(expires_at);
+    CREATE TABLE handoffs (
+        id_hash      BLOB PRIMARY KEY,
+        request_json TEXT NOT NULL,
+        expires_at   INTEGER NOT NULL
+    );
+    CREATE TABLE seen_requests (
+        issuer     TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, request_id)
+    );
+    CREATE INDEX seen_requests_expiry ON seen_requests(expires_at);
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        username    TEXT,
+        app_slug    TEXT,
+        client_addr TEXT,
+        detail      TEXT
+    );
+    CREATE INDEX events_at ON events(at);
+    "#,
+];
+
+pub(super) fn run(conn: &mut Connection) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn).unwrap();
+        run(&mut conn).unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn refuses_a_schema_from_a_newer_signet() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        assert!(matches!(run(&mut conn), Err(StoreError::TooNew { found: 99, .. })));
+    }
+}

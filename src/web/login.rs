@@ -1,0 +1,199 @@
+//! The login page and the signed-in user's home page.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{browser_token, client_addr, cookie, pages, State, WebError, SESSION_COOKIE};
+use crate::idp::login::LoginError;
+use crate::idp::sso::AcceptedRequest;
+use crate::password::Password;
+use crate::secret::Token;
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    flow: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    flow: String,
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+/// `GET /login/`: the form of an existing flow of this browser, or a new
+/// plain login that leads to the home page.
+pub async fn show(
+    req: HttpRequest,
+    state: State,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, WebError> {
+    let idp = state.get_ref().clone();
+    let (browser, new_cookie) = browser_token(&req, &idp);
+    let flow = query.flow.as_deref().and_then(Token::from_client);
+    let form = web::block(move || match flow {
+        Some(flow) => idp.login_form(&flow, &browser).or_else(|_| {
+            idp.begin_login::<AcceptedRequest>(&browser, None, None)
+                .map_err(LoginError::from)
+        }),
+        None => idp
+            .begin_login::<AcceptedRequest>(&browser, None, None)
+            .map_err(LoginError::from),
+    })
+    .await??;
+    let mut response = pages::render(
+        StatusCode::OK,
+        &pages::LoginPage {
+            flow: form.flow.expose(),
+            csrf: &form.csrf,
+            username: "",
+            app_name: None,
+            error: None,
+        },
+    );
+    if let Some(c) = new_cookie {
+        response
+            .add_cookie(&c)
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+/// `POST /login/`: checks the password; on success opens a new session and
+/// continues the sign-in that was waiting, or goes home.
+pub async fn submit(
+    req: HttpRequest,
+    state: State,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let idp = state.get_ref().clone();
+    let browser = req
+        .cookie(super::BROWSER_COOKIE)
+        .and_then(|c| Token::from_client(c.value()))
+        .ok_or_else(|| {
+            WebError::BadRequest(
+                "this browser did not keep signet's cookie; enable cookies and start again".into(),
+            )
+        })?;
+    let flow = Token::from_client(&form.flow)
+        .ok_or_else(|| WebError::BadRequest(LoginError::FlowExpired.to_string()))?;
+    let addr = client_addr(&req, &idp);
+    let username = form.username.clone();
+
+    let result = web::block(move || -> Result<Outcome, WebError> {
+        let password = Password::new(form.password);
+        let login = idp.complete_login::<AcceptedRequest>(
+            &flow,
+            &browser,
+            &form.csrf,
+            &form.username,
+            &password,
+            addr.as_deref(),
+        );
+        match login {
+            Ok(done) => {
+                let post = match &done.pending {
+                    Some(request) => {
+                        let f = idp.issue(request, &done.session_token, &done.session, addr.as_deref())?;
+                        Some((f.action, f.fields))
+                    }
+                    None => None,
+                };
+                Ok(Outcome::Done {
+                    session: done.session_token,
+                    post,
+                })
+            }
+            Err(LoginError::BadCredentials) => {
+                let again = idp.login_form(&flow, &browser)?;
+                Ok(Outcome::Retry {
+                    flow: again.flow.expose().to_owned(),
+                    csrf: again.csrf,
+                })
+            }
+            Err(other) => Err(other.into()),
+        }
+    })
+    .await??;
+
+    match result {
+        Outcome::Done { session, post } => {
+            let state_idp = state.get_ref();
+            let mut response = match post {
+                Some((action, fields)) => pages::autopost(&action, &fields),
+                None => HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/"))
+                    .finish(),
+            };
+            let c = cookie(state_idp, SESSION_COOKIE, session.expose().to_owned());
+            response
+                .add_cookie(&c)
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(response)
+        }
+        Outcome::Retry { flow, csrf } => Ok(pages::render(
+            StatusCode::UNAUTHORIZED,
+            &pages::LoginPage {
+                flow: &flow,
+                csrf: &csrf,
+                username: &username,
+                app_name: None,
+                error: Some("Wrong username or password."),
+            },
+        )),
+    }
+}
+
+enum Outcome {
+    Done {
+        session: Token,
+        post: Option<(String, Vec<(&'static str, String)>)>,
+    },
+    Retry {
+        flow: String,
+        csrf: String,
+    },
+}
+
+/// `GET /`: "My applications" for a signed-in user; otherwise the login page.
+pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, WebError> {
+    let idp = state.get_ref().clone();
+    let cookie_value = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let found = web::block(move || -> Result<_, WebError> {
+        let Some((_, session)) = idp.session(cookie_value.as_deref())? else {
+            return Ok(None);
+        };
+        let apps = idp
+            .store
+            .list_applications()
+            .map_err(|e| WebError::Internal(e.to_string()))?
+            .into_iter()
+            .filter(|a| a.enabled)
+            .map(|a| pages::AppLink {
+                launch_url: a
+                    .launch_url
+                    .clone()
+                    .unwrap_or_else(|| idp.app_url(&a.slug, "sso/binding/init/")),
+                name: a.name,
+            })
+            .collect::<Vec<_>>();
+        Ok(Some((session, apps)))
+    })
+    .await??;
+    let Some((session, apps)) = found else {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/login/"))
+            .finish());
+    };
+    Ok(pages::render(
+        StatusCode::OK,
+        &pages::HomePage {
+            username: &session.user.username,
+            display_name: &session.user.display_name(),
+            apps: &apps,
+        },
+    ))
+}
