@@ -1,0 +1,259 @@
+//! Shared set-up for the in-process HTTP tests: a real SQLite file and real
+//! keys in a temporary data directory, the real actix app, and a tiny
+//! browser that keeps cookies.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use actix_web::dev::ServiceResponse;
+use actix_web::test::TestRequest;
+use base64::Engine as _;
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+
+use signet::admin::{self, AppInput, UserInput};
+use signet::config::Config;
+use signet::idp::Idp;
+use signet::password::Password;
+
+pub const ACS: &str = "https://sp.example.test/sso/saml/acs/abc?connection=conn_01";
+pub const AUDIENCE: &str = "https://sp.example.test/saml/metadata";
+pub const BASE: &str = "http://idp.example.test";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub idp: Arc<Idp>,
+}
+
+/// A started signet (database, keys) with user `alice` and application `chatgpt`.
+pub fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "listen = \"127.0.0.1:0\"\nexternal_url = \"{BASE}\"\ndata_dir = \"{}\"\n",
+        dir.path().join("data").display()
+    );
+    let config = Config::from_parts(&toml, None, &[]).unwrap();
+    let idp = signet::server::prepare(config).unwrap();
+    admin::add_user(
+        &idp.store,
+        UserInput {
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            given_name: Some("Alice".into()),
+            family_name: Some("Doe".into()),
+            is_admin: false,
+        },
+        &Password::new(PASSWORD.into()),
+    )
+    .unwrap();
+    admin::create_app(
+        &idp.store,
+        AppInput {
+            slug: "chatgpt".into(),
+            name: "ChatGPT".into(),
+            acs_url: ACS.into(),
+            audience: Some(AUDIENCE.into()),
+            sls_url: None,
+        },
+    )
+    .unwrap();
+    Fixture { dir, idp }
+}
+
+/// Builds the actix app exactly as `signet serve` does.
+#[macro_export]
+macro_rules! service {
+    ($fixture:expr) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .app_data(actix_web::web::Data::new($fixture.idp.clone()))
+                .configure(signet::web::configure),
+        )
+        .await
+    };
+}
+
+/// Options of a test AuthnRequest; `Default` is what ChatGPT sends.
+pub struct Req {
+    pub id: String,
+    pub issuer: Option<String>,
+    pub acs: Option<String>,
+    pub destination: Option<String>,
+    pub binding: Option<String>,
+    pub issue_instant: String,
+    pub extra_attrs: String,
+    pub children: String,
+}
+
+impl Default for Req {
+    fn default() -> Self {
+        Self {
+            id: signet::saml::ids::new_id(),
+            issuer: Some(AUDIENCE.into()),
+            acs: Some(ACS.into()),
+            destination: None,
+            binding: Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST".into()),
+            issue_instant: signet::saml::time::format(time::OffsetDateTime::now_utc()),
+            extra_attrs: String::new(),
+            children: String::new(),
+        }
+    }
+}
+
+pub fn xml_attr_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+}
+
+impl Req {
+    pub fn xml(&self) -> String {
+        let mut attrs = format!(
+            "ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\"",
+            self.id, self.issue_instant
+        );
+        if let Some(acs) = &self.acs {
+            attrs.push_str(&format!(" AssertionConsumerServiceURL=\"{}\"", xml_attr_escape(acs)));
+        }
+        if let Some(d) = &self.destination {
+            attrs.push_str(&format!(" Destination=\"{}\"", xml_attr_escape(d)));
+        }
+        if let Some(b) = &self.binding {
+            attrs.push_str(&format!(" ProtocolBinding=\"{b}\""));
+        }
+        attrs.push_str(&self.extra_attrs);
+        let issuer = self
+            .issuer
+            .as_ref()
+            .map(|i| format!("<saml:Issuer>{}</saml:Issuer>", xml_attr_escape(i)))
+            .unwrap_or_default();
+        format!(
+            "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+             xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" {attrs}>{issuer}\
+             <samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified\" \
+             AllowCreate=\"true\"/>{}</samlp:AuthnRequest>",
+            self.children
+        )
+    }
+}
+
+pub fn deflate_b64(xml: &str) -> String {
+    let mut enc = DeflateEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(xml.as_bytes()).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(enc.finish().unwrap())
+}
+
+pub fn pct(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `SAMLRequest=..[&RelayState=..]` for the redirect binding.
+pub fn redirect_query(xml: &str, relay_state: Option<&str>) -> String {
+    let mut q = format!("SAMLRequest={}", pct(&deflate_b64(xml)));
+    if let Some(rs) = relay_state {
+        q.push_str(&format!("&RelayState={}", pct(rs)));
+    }
+    q
+}
+
+pub fn sso_redirect_path(query: &str) -> String {
+    format!("/application/saml/chatgpt/sso/binding/redirect/?{query}")
+}
+
+/// A browser's cookie jar.
+#[derive(Default)]
+pub struct Browser {
+    pub cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    pub fn apply(&self, mut req: TestRequest) -> TestRequest {
+        for (k, v) in &self.cookies {
+            req = req.cookie(actix_web::cookie::Cookie::new(k.clone(), v.clone()));
+        }
+        req
+    }
+
+    pub fn keep<B>(&mut self, resp: &ServiceResponse<B>) {
+        for c in resp.response().cookies() {
+            self.cookies.insert(c.name().to_owned(), c.value().to_owned());
+        }
+    }
+}
+
+/// Undoes askama's HTML escaping.
+pub fn html_unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail.find(';').unwrap();
+        let entity = &tail[1..end];
+        let c = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            e if e.starts_with("#x") => char::from_u32(u32::from_str_radix(&e[2..], 16).unwrap()).unwrap(),
+            e if e.starts_with('#') => char::from_u32(e[1..].parse().unwrap()).unwrap(),
+            other => panic!("unknown entity {other}"),
+        };
+        out.push(c);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `(name, value)` of every `<input>` in the page, values unescaped.
+pub fn inputs(html: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for part in html.split("<input").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        let get = |attr: &str| {
+            let key = format!("{attr}=\"");
+            tag.find(&key).map(|i| {
+                let v = &tag[i + key.len()..];
+                html_unescape(&v[..v.find('"').unwrap()])
+            })
+        };
+        if let Some(name) = get("name") {
+            found.push((name, get("value").unwrap_or_default()));
+        }
+    }
+    found
+}
+
+pub fn field(html: &str, name: &str) -> Option<String> {
+    inputs(html).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+}
+
+/// The `action` of the page's first form.
+pub fn form_action(html: &str) -> String {
+    let i = html.find("<form").unwrap();
+    let tag = &html[i..i + html[i..].find('>').unwrap()];
+    let a = tag.find("action=\"").unwrap() + 8;
+    html_unescape(&tag[a..a + tag[a..].find('"').unwrap()])
+}
+
+/// The Response XML carried by an auto-post page.
+pub fn saml_response(html: &str) -> String {
+    let b64 = field(html, "SAMLResponse").expect("page carries a SAMLResponse");
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+}
+
+/// The body of a login form filled in with `username` and `password`.
+pub fn login_body(login_page: &str, username: &str, password: &str) -> String {
+    let mut fields: Vec<(String, String)> = inputs(login_page)
+        .into_iter()
+        .filter(|(n, _)| n != "username" && n != "password")
+        .collect();
+    fields.push(("username".into(), username.into()));
+    fields.push(("password".into(), password.into()));
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
