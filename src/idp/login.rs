@@ -169,3 +169,22 @@ impl Idp {
         }
     }
 }
+
+impl Idp {
+    /// The CSRF token of forms shown inside a session: derived from the
+    /// session token, so it needs no storage, changes with every login and
+    /// cannot be computed without the session cookie.
+    pub fn session_csrf(&self, session_token: &Token) -> String {
+        let mut input = b"signet session csrf:".to_vec();
+        input.extend_from_slice(session_token.expose().as_bytes());
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            openssl::sha::sha256(&input),
+        )
+    }
+
+    /// Whether `submitted` is the CSRF token of `session_token`'s forms.
+    pub fn check_session_csrf(&self, session_token: &Token, submitted: &str) -> bool {
+        constant_time_eq(self.session_csrf(session_token).as_bytes(), submitted.as_bytes())
+    }
+}
