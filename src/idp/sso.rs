@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{Idp, InternalError};
 use crate::saml::authn_request::{parse_authn_request, AuthnRequest, RequestError};
 use crate::saml::binding::{self, BindingError, MessageKind};
-use crate::saml::dsig::SignatureError;
+use crate::saml::dsig::{self, SignatureError};
 use crate::saml::response::{self, Attribute, AssertionContent, Signing};
 use crate::saml::{bindings, ids, name_id_formats, status};
 use crate::saml::{ATTRNAME_FORMAT_BASIC, ATTRNAME_FORMAT_URI, AC_PASSWORD_PROTECTED_TRANSPORT};
@@ -170,8 +170,7 @@ impl Idp {
             if !parsed.request.has_signature {
                 return Err(SsoError::SignatureRequired);
             }
-            let _ = (&parsed.root, &key); // TEMP-DSIG until dsig::verify_enveloped lands
-            return Err(SsoError::SignatureRequired);
+            dsig::verify_enveloped(&parsed.root, &key, self.config.insecure_allow_sha1)?;
         }
         let relay_state = post_relay_state(relay_state)?;
         self.check(&app, &parsed.request, Endpoint::Post, relay_state)

@@ -92,33 +92,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flow_is_bound_to_its_browser_and_used_once() {
-        let store = Store::open_in_memory().unwrap();
-        let browser = Token::generate();
-        let (id, csrf) = store
-            .create_login_flow(&NewLoginFlow {
-                browser: &browser,
-                app_id: None,
-                request_json: Some("{}".into()),
-                now: 0,
-                expires_at: 100,
-            })
-            .unwrap();
-        let flow = store.login_flow(&id, &browser, 1).unwrap().unwrap();
-        assert_eq!(flow.csrf, csrf.expose());
-        assert!(store.login_flow(&id, &Token::generate(), 1).unwrap().is_none());
-        assert!(store.login_flow(&id, &browser, 100).unwrap().is_none());
-        assert!(store.consume_login_flow(&id).unwrap());
-        assert!(!store.consume_login_flow(&id).unwrap());
-        assert!(store.login_flow(&id, &browser, 1).unwrap().is_none());
-    }
-}
-
 impl Store {
     /// Parks a checked request that arrived where the browser's cookies are
     /// not sent (a cross-site POST) until the browser comes back with `GET`.
@@ -149,5 +122,32 @@ impl Store {
             tx.commit()?;
             Ok(json)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_is_bound_to_its_browser_and_used_once() {
+        let store = Store::open_in_memory().unwrap();
+        let browser = Token::generate();
+        let (id, csrf) = store
+            .create_login_flow(&NewLoginFlow {
+                browser: &browser,
+                app_id: None,
+                request_json: Some("{}".into()),
+                now: 0,
+                expires_at: 100,
+            })
+            .unwrap();
+        let flow = store.login_flow(&id, &browser, 1).unwrap().unwrap();
+        assert_eq!(flow.csrf, csrf.expose());
+        assert!(store.login_flow(&id, &Token::generate(), 1).unwrap().is_none());
+        assert!(store.login_flow(&id, &browser, 100).unwrap().is_none());
+        assert!(store.consume_login_flow(&id).unwrap());
+        assert!(!store.consume_login_flow(&id).unwrap());
+        assert!(store.login_flow(&id, &browser, 1).unwrap().is_none());
     }
 }

@@ -88,6 +88,18 @@ const MIGRATIONS: &[&str] = &[
         request_json TEXT NOT NULL,
         expires_at   INTEGER NOT NULL
     );
+    CREATE TABLE logout_flows (
+        id                   INTEGER PRIMARY KEY,
+        initiator_app_id     INTEGER,
+        initiator_request_id TEXT,
+        relay_state          TEXT,
+        pending_json         TEXT NOT NULL,
+        outstanding_id       TEXT UNIQUE,
+        outstanding_app_id   INTEGER,
+        partial              INTEGER NOT NULL DEFAULT 0,
+        expires_at           INTEGER NOT NULL
+    );
+    CREATE INDEX logout_flows_expiry ON logout_flows(expires_at);
     CREATE TABLE seen_requests (
         issuer     TEXT NOT NULL,
         request_id TEXT NOT NULL,

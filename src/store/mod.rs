@@ -9,6 +9,7 @@ mod apps;
 pub mod events;
 mod flows;
 mod keypairs;
+mod logout;
 mod migrations;
 mod sessions;
 mod users;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use apps::{Application, ApplicationChanges, NewApplication, SlsBinding};
 pub use flows::{LoginFlow, NewLoginFlow};
 pub use keypairs::Keypair;
+pub use logout::LogoutFlow;
 pub use sessions::{SamlSession, Session};
 pub use users::{NewUser, User, UserChanges};
 
@@ -135,7 +137,7 @@ impl Store {
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
-        self.with_conn(|conn| migrations::run(conn))
+        self.with_conn(migrations::run)
     }
 
     /// `PRAGMA integrity_check`; `Ok(())` when SQLite answers `ok`.
@@ -158,6 +160,7 @@ impl Store {
             n += tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
             n += tx.execute("DELETE FROM login_flows WHERE expires_at <= ?1", [now])?;
             n += tx.execute("DELETE FROM handoffs WHERE expires_at <= ?1", [now])?;
+            n += tx.execute("DELETE FROM logout_flows WHERE expires_at <= ?1", [now])?;
             n += tx.execute("DELETE FROM seen_requests WHERE expires_at <= ?1", [now])?;
             tx.commit()?;
             Ok(n)

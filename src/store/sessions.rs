@@ -16,7 +16,7 @@ pub struct Session {
 }
 
 /// An assertion's session at one service provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SamlSession {
     pub app_id: i64,
     pub user_id: String,
