@@ -7,6 +7,7 @@ pub mod authn_request;
 pub mod binding;
 pub mod dsig;
 pub mod ids;
+pub mod logout;
 pub mod metadata;
 pub mod response;
 pub mod signing;
