@@ -82,86 +82,205 @@ pub fn sp_certificate(pem: &str) -> Result<(), String> {
 
 /// Creates an application with its SAML provider, signed by the default keypair.
 pub fn create_app(store: &Store, input: AppInput) -> Result<Application, AdminError> {
-    check("slug", validate::slug(&input.slug))?;
-    check("name", validate::text(&input.name, 128))?;
-    check("acs-url", validate::endpoint_url(&input.acs_url))?;
-    if let Some(a) = &input.audience {
-        check("audience", validate::entity_id(a))?;
+    create_app_with_provider(store, input, AppUpdate::default(), None)
+}
+
+/// "Create with provider": the application and every provider setting at
+/// once, signed by `keypair` (a keypair name; the default one when `None`).
+/// Every field is checked before anything is written, and every refused
+/// field is reported. Blocking.
+pub fn create_app_with_provider(
+    store: &Store,
+    input: AppInput,
+    settings: AppUpdate,
+    keypair: Option<&str>,
+) -> Result<Application, AdminError> {
+    let mut problems = Vec::new();
+    let mut note = |field: &'static str, r: Result<(), String>| {
+        if let Err(m) = r {
+            problems.push((field, m));
+        }
+    };
+    note("slug", validate::slug(&input.slug));
+    note("name", validate::text(&input.name, 128));
+    note("acs-url", validate::endpoint_url(&input.acs_url));
+    if let Some(a) = input.audience.as_deref().filter(|a| !a.is_empty()) {
+        note("audience", validate::entity_id(a));
     }
-    if let Some(u) = &input.sls_url {
-        check("sls-url", validate::endpoint_url(u))?;
+    if let Some(u) = input.sls_url.as_deref().filter(|u| !u.is_empty()) {
+        note("sls-url", validate::endpoint_url(u));
     }
-    let keypair = store
-        .list_keypairs()?
-        .into_iter()
-        .find(|k| k.name == DEFAULT_KEYPAIR)
-        .ok_or_else(|| AdminError::invalid("keypair", "the default keypair does not exist"))?;
-    Ok(store.create_application(&NewApplication {
+    let keypair_id = match find_keypair(store, keypair.unwrap_or(DEFAULT_KEYPAIR)) {
+        Ok(id) => Some(id),
+        Err(m) => {
+            problems.push(("keypair", m));
+            None
+        }
+    };
+    if store.application(&input.slug)?.is_some() {
+        problems.push(("slug", format!("an application with slug {:?} exists", input.slug)));
+    }
+    // A new application signs the assertion and not the response until told otherwise.
+    let changes = plan_changes(&settings, (true, false), &mut problems);
+    AdminError::from_fields(problems)?;
+
+    let app = store.create_application(&NewApplication {
         slug: input.slug,
         name: input.name,
         acs_url: input.acs_url,
         audience: input.audience.filter(|a| !a.is_empty()),
         issuer: DEFAULT_ISSUER.into(),
         sls_url: input.sls_url.filter(|u| !u.is_empty()),
-        keypair_id: keypair.id,
+        keypair_id: keypair_id.expect("checked above"),
         name_id_format: name_id_formats::EMAIL.into(),
-    })?)
+    })?;
+    if is_empty(&changes) {
+        return Ok(app);
+    }
+    store.update_application(&app.slug, &changes).inspect_err(|_| {
+        // Leave nothing half made behind.
+        let _ = store.remove_application(&app.slug);
+    })
+    .map_err(AdminError::from)
+}
+
+/// The id of the keypair named `name`, or a message for the form.
+fn find_keypair(store: &Store, name: &str) -> Result<i64, String> {
+    let keypairs = store.list_keypairs().map_err(|e| e.to_string())?;
+    keypairs
+        .into_iter()
+        .find(|k| k.name == name)
+        .map(|k| k.id)
+        .ok_or_else(|| format!("there is no keypair named {name:?}"))
+}
+
+fn is_empty(c: &ApplicationChanges) -> bool {
+    c.name.is_none()
+        && c.enabled.is_none()
+        && c.launch_url.is_none()
+        && c.acs_url.is_none()
+        && c.audience.is_none()
+        && c.issuer.is_none()
+        && c.sls_url.is_none()
+        && c.sls_binding.is_none()
+        && c.sign_assertion.is_none()
+        && c.sign_response.is_none()
+        && c.sp_cert_pem.is_none()
+        && c.keypair_id.is_none()
+        && c.name_id_format.is_none()
+        && c.default_relay_state.is_none()
+}
+
+/// Checks every change of `update`, noting each refused field in
+/// `problems`. `signs` is what the application signs now (assertion,
+/// response).
+fn plan_changes(
+    update: &AppUpdate,
+    signs: (bool, bool),
+    problems: &mut Vec<(&'static str, String)>,
+) -> ApplicationChanges {
+    let mut changes = ApplicationChanges::default();
+    let mut keep = |r: Result<Option<Option<String>>, AdminError>| match r {
+        Ok(v) => v,
+        Err(e) => {
+            problems.extend(e.field_messages());
+            None
+        }
+    };
+    changes.launch_url = keep(optional("launch-url", &update.launch_url, validate::endpoint_url));
+    changes.audience = keep(optional("audience", &update.audience, validate::entity_id));
+    changes.sls_url = keep(optional("sls-url", &update.sls_url, validate::endpoint_url));
+    changes.sp_cert_pem = keep(optional("sp-cert", &update.sp_cert_pem, sp_certificate));
+    changes.default_relay_state = keep(optional(
+        "default-relay-state",
+        &update.default_relay_state,
+        |v| validate::text(v, 1024),
+    ));
+    let mut note = |field: &'static str, r: Result<(), String>| match r {
+        Ok(()) => true,
+        Err(m) => {
+            problems.push((field, m));
+            false
+        }
+    };
+    if let Some(v) = &update.name {
+        if note("name", validate::text(v, 128)) {
+            changes.name = Some(v.clone());
+        }
+    }
+    changes.enabled = update.enabled;
+    if let Some(v) = &update.acs_url {
+        if note("acs-url", validate::endpoint_url(v)) {
+            changes.acs_url = Some(v.clone());
+        }
+    }
+    if let Some(v) = &update.issuer {
+        if note("issuer", validate::entity_id(v)) {
+            changes.issuer = Some(v.clone());
+        }
+    }
+    if let Some(v) = &update.sls_binding {
+        match SlsBinding::parse(v) {
+            Some(b) => changes.sls_binding = Some(b),
+            None => {
+                note("sls-binding", Err("must be redirect or post".into()));
+            }
+        }
+    }
+    if let Some(v) = &update.name_id_format {
+        if NAME_ID_FORMATS.contains(&v.as_str()) {
+            changes.name_id_format = Some(v.clone());
+        } else {
+            note(
+                "name-id-format",
+                Err(format!("must be one of {}", NAME_ID_FORMATS.join(", "))),
+            );
+        }
+    }
+    changes.sign_assertion = update.sign_assertion;
+    changes.sign_response = update.sign_response;
+    let signs_assertion = update.sign_assertion.unwrap_or(signs.0);
+    let signs_response = update.sign_response.unwrap_or(signs.1);
+    if !signs_assertion && !signs_response {
+        note(
+            "sign-assertion",
+            Err("the assertion or the response must be signed; signet never sends unsigned ones"
+                .into()),
+        );
+    }
+    changes
 }
 
 /// Checks every change, then applies them all in one transaction. Blocking.
 pub fn update_app(store: &Store, slug: &str, update: AppUpdate) -> Result<Application, AdminError> {
+    reconfigure_app(store, slug, update, None)
+}
+
+/// "Reconfigure provider": [`update_app`], optionally switching the signing
+/// keypair (by name). Every refused field is reported. Blocking.
+pub fn reconfigure_app(
+    store: &Store,
+    slug: &str,
+    update: AppUpdate,
+    keypair: Option<&str>,
+) -> Result<Application, AdminError> {
     let current = store.application(slug)?.ok_or_else(|| {
         AdminError::Store(crate::store::StoreError::NotFound {
             what: "application",
             value: slug.to_owned(),
         })
     })?;
-    let mut changes = ApplicationChanges::default();
-    if let Some(v) = &update.name {
-        check("name", validate::text(v, 128))?;
-        changes.name = Some(v.clone());
-    }
-    changes.enabled = update.enabled;
-    if let Some(v) = &update.acs_url {
-        check("acs-url", validate::endpoint_url(v))?;
-        changes.acs_url = Some(v.clone());
-    }
-    changes.launch_url = optional("launch-url", &update.launch_url, validate::endpoint_url)?;
-    changes.audience = optional("audience", &update.audience, validate::entity_id)?;
-    changes.sls_url = optional("sls-url", &update.sls_url, validate::endpoint_url)?;
-    changes.sp_cert_pem = optional("sp-cert", &update.sp_cert_pem, sp_certificate)?;
-    changes.default_relay_state =
-        optional("default-relay-state", &update.default_relay_state, |v| {
-            validate::text(v, 1024)
-        })?;
-    if let Some(v) = &update.issuer {
-        check("issuer", validate::entity_id(v))?;
-        changes.issuer = Some(v.clone());
-    }
-    if let Some(v) = &update.sls_binding {
-        let binding = SlsBinding::parse(v)
-            .ok_or_else(|| AdminError::invalid("sls-binding", "must be redirect or post"))?;
-        changes.sls_binding = Some(binding);
-    }
-    if let Some(v) = &update.name_id_format {
-        if !NAME_ID_FORMATS.contains(&v.as_str()) {
-            return Err(AdminError::invalid(
-                "name-id-format",
-                format!("must be one of {}", NAME_ID_FORMATS.join(", ")),
-            ));
+    let mut problems = Vec::new();
+    let mut changes =
+        plan_changes(&update, (current.sign_assertion, current.sign_response), &mut problems);
+    if let Some(name) = keypair {
+        match find_keypair(store, name) {
+            Ok(id) if id != current.keypair_id => changes.keypair_id = Some(id),
+            Ok(_) => {}
+            Err(m) => problems.push(("keypair", m)),
         }
-        changes.name_id_format = Some(v.clone());
     }
-    changes.sign_assertion = update.sign_assertion;
-    changes.sign_response = update.sign_response;
-    let signs_assertion = update.sign_assertion.unwrap_or(current.sign_assertion);
-    let signs_response = update.sign_response.unwrap_or(current.sign_response);
-    if !signs_assertion && !signs_response {
-        return Err(AdminError::invalid(
-            "sign-assertion",
-            "the assertion or the response must be signed; signet never sends unsigned ones",
-        ));
-    }
+    AdminError::from_fields(problems)?;
     Ok(store.update_application(slug, &changes)?)
 }
 
@@ -247,5 +366,51 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(update_app(&store, "chatgpt", update).unwrap().audience, None);
+    }
+
+    #[test]
+    fn create_with_provider_reports_every_refused_field_and_saves_nothing() {
+        let store = store_with_keypair();
+        let mut input = chatgpt();
+        input.acs_url = "/relative".into();
+        let settings = AppUpdate {
+            launch_url: Some("javascript:alert(1)".into()),
+            name_id_format: Some("urn:x".into()),
+            ..Default::default()
+        };
+        let err = create_app_with_provider(&store, input, settings, Some("nope")).unwrap_err();
+        let fields: Vec<_> = err.field_messages().into_iter().map(|(f, _)| f).collect();
+        for f in ["acs-url", "launch-url", "name-id-format", "keypair"] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+        assert!(store.list_applications().unwrap().is_empty());
+    }
+
+    #[test]
+    fn create_with_provider_applies_settings_and_keypair() {
+        let store = store_with_keypair();
+        let other = store.add_keypair("other", "k2", "c2").unwrap();
+        let settings = AppUpdate {
+            sign_response: Some(true),
+            default_relay_state: Some("/home".into()),
+            sls_binding: Some("post".into()),
+            ..Default::default()
+        };
+        let app = create_app_with_provider(&store, chatgpt(), settings, Some("other")).unwrap();
+        assert_eq!(app.keypair_id, other.id);
+        assert!(app.sign_response && app.sign_assertion);
+        assert_eq!(app.default_relay_state.as_deref(), Some("/home"));
+        assert_eq!(app.sls_binding, SlsBinding::Post);
+        let dup = create_app_with_provider(&store, chatgpt(), AppUpdate::default(), None);
+        assert!(matches!(dup, Err(AdminError::Invalid { field: "slug", .. })));
+    }
+
+    #[test]
+    fn reconfigure_switches_keypair() {
+        let store = store_with_keypair();
+        create_app(&store, chatgpt()).unwrap();
+        let other = store.add_keypair("other", "k2", "c2").unwrap();
+        let app = reconfigure_app(&store, "chatgpt", AppUpdate::default(), Some("other")).unwrap();
+        assert_eq!(app.keypair_id, other.id);
     }
 }

@@ -5,8 +5,10 @@
 //! what arrived (a raw query, a form value, a cookie token) and gets back
 //! typed results and the fields of the form to post.
 
+mod checks;
 pub mod login;
 pub mod metadata;
+pub mod slo;
 pub mod sso;
 
 use std::sync::Arc;

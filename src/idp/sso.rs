@@ -2,15 +2,13 @@
 //! AuthnRequest against its application, then answering it.
 
 use base64::Engine as _;
-use openssl::pkey::{PKey, Public};
-use openssl::x509::X509;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Idp, InternalError};
 use crate::saml::authn_request::{parse_authn_request, AuthnRequest, RequestError};
 use crate::saml::binding::{self, BindingError, MessageKind};
-use crate::saml::dsig::{self, SignatureError};
+use crate::saml::dsig::SignatureError;
 use crate::saml::response::{self, Attribute, AssertionContent, Signing};
 use crate::saml::{bindings, ids, name_id_formats, status};
 use crate::saml::{ATTRNAME_FORMAT_BASIC, ATTRNAME_FORMAT_URI, AC_PASSWORD_PROTECTED_TRANSPORT};
@@ -58,8 +56,12 @@ pub enum SsoError {
     Stale { issued: String },
     #[error("the request {0} was already used")]
     Replay(String),
-    #[error("the pending sign-in expired or was already used")]
+    #[error("the pending request expired or was already used")]
     HandoffExpired,
+    #[error("the request expired at {not_on_or_after}")]
+    Expired { not_on_or_after: String },
+    #[error("this LogoutResponse answers no logout in progress here")]
+    UnexpectedLogoutResponse,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -101,6 +103,13 @@ impl AcceptedRequest {
     }
 }
 
+/// A checked request waiting for the browser to come back with its cookies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Parked {
+    SignIn(AcceptedRequest),
+    Logout(super::slo::AcceptedLogout),
+}
+
 /// The auto-submitted form that carries a Response to the ACS (Bindings 3.5).
 #[derive(Debug, Clone)]
 pub struct PostForm {
@@ -125,18 +134,6 @@ impl Endpoint {
 }
 
 impl Idp {
-    fn enabled_application(&self, slug: &str) -> Result<Application, SsoError> {
-        let app = self
-            .store
-            .application(slug)
-            .map_err(InternalError::from)?
-            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
-        if !app.enabled {
-            return Err(SsoError::Disabled(slug.to_owned()));
-        }
-        Ok(app)
-    }
-
     /// Checks an AuthnRequest received by HTTP-Redirect (Bindings 3.4). The
     /// signature, when required, is checked over the query as received.
     /// Blocking.
@@ -147,10 +144,7 @@ impl Idp {
             return Err(SsoError::NotARequest);
         }
         let parsed = parse_authn_request(&message.xml)?;
-        if let Some(key) = sp_key(&app)? {
-            let signature = message.signature.as_ref().ok_or(SsoError::SignatureRequired)?;
-            binding::verify_redirect_signature(signature, &key, self.config.insecure_allow_sha1)?;
-        }
+        self.verify_redirect(&app, &message)?;
         self.check(&app, &parsed.request, Endpoint::Redirect, message.relay_state)
     }
 
@@ -166,12 +160,7 @@ impl Idp {
         let app = self.enabled_application(slug)?;
         let xml = binding::decode_post(saml_request)?;
         let parsed = parse_authn_request(&xml)?;
-        if let Some(key) = sp_key(&app)? {
-            if !parsed.request.has_signature {
-                return Err(SsoError::SignatureRequired);
-            }
-            dsig::verify_enveloped(&parsed.root, &key, self.config.insecure_allow_sha1)?;
-        }
+        self.verify_post(&app, &parsed.root, parsed.request.has_signature)?;
         let relay_state = post_relay_state(relay_state)?;
         self.check(&app, &parsed.request, Endpoint::Post, relay_state)
     }
@@ -201,14 +190,7 @@ impl Idp {
         endpoint: Endpoint,
         relay_state: Option<String>,
     ) -> Result<AcceptedRequest, SsoError> {
-        if let Some(expected) = &app.audience {
-            if request.issuer.as_deref() != Some(expected.as_str()) {
-                return Err(SsoError::IssuerMismatch {
-                    expected: expected.clone(),
-                    found: request.issuer.clone(),
-                });
-            }
-        }
+        self.check_issuer(app, request.issuer.as_deref())?;
 
         // Byte for byte: no case folding, no normalisation, query included.
         if let Some(requested) = &request.acs_url {
@@ -227,34 +209,10 @@ impl Idp {
                 return Err(SsoError::UnsupportedBinding(b.clone()));
             }
         }
-        let endpoint_url = self.app_url(&app.slug, endpoint.path());
-        if let Some(found) = &request.destination {
-            if found.as_bytes() != endpoint_url.as_bytes() {
-                return Err(SsoError::DestinationMismatch {
-                    expected: endpoint_url,
-                    found: found.clone(),
-                });
-            }
-        }
-
-        let now = super::now();
-        let skew = self.config.clock_skew_seconds as i64;
-        let issued = request.issue_instant.unix_timestamp();
-        if (issued - now).abs() > skew {
-            return Err(SsoError::Stale {
-                issued: crate::saml::time::format(request.issue_instant),
-            });
-        }
-        // A request is only acceptable within the skew window around its
-        // IssueInstant, so remembering it that long stops every replay.
-        let replay_key = request.issuer.clone().unwrap_or_else(|| app.slug.clone());
-        let fresh = self
-            .store
-            .remember_request_id(&replay_key, request.id.as_str(), now, issued + skew + 1)
-            .map_err(InternalError::from)?;
-        if !fresh {
-            return Err(SsoError::Replay(request.id.to_string()));
-        }
+        self.check_destination(app, endpoint.path(), request.destination.as_deref())?;
+        // Replays are scoped by Issuer; requests without one by application.
+        let replay_scope = request.issuer.clone().unwrap_or_else(|| app.slug.clone());
+        self.check_fresh(&replay_scope, request.id.as_str(), request.issue_instant)?;
 
         tracing::debug!(
             app = %app.slug,
@@ -280,13 +238,18 @@ impl Idp {
     /// carry (a cross-site POST); returns the one-time handoff token.
     /// Blocking.
     pub fn park(&self, request: &AcceptedRequest) -> Result<Token, InternalError> {
-        let json = serde_json::to_string(request).map_err(|e| InternalError::Other(e.to_string()))?;
+        self.park_value(&Parked::SignIn(request.clone()))
+    }
+
+    pub(super) fn park_value(&self, parked: &Parked) -> Result<Token, InternalError> {
+        let json =
+            serde_json::to_string(parked).map_err(|e| InternalError::Other(e.to_string()))?;
         let expires = super::now() + 5 * 60;
         Ok(self.store.create_handoff(&json, expires)?)
     }
 
     /// Takes back a parked request; it works once. Blocking.
-    pub fn unpark(&self, handoff: &str) -> Result<AcceptedRequest, SsoError> {
+    pub fn unpark(&self, handoff: &str) -> Result<Parked, SsoError> {
         let token = Token::from_client(handoff).ok_or(SsoError::HandoffExpired)?;
         let json = self
             .store
@@ -439,19 +402,6 @@ impl Idp {
     }
 }
 
-/// The SP's certificate key when it must sign its requests.
-fn sp_key(app: &Application) -> Result<Option<PKey<Public>>, SsoError> {
-    let Some(pem) = &app.sp_cert_pem else {
-        return Ok(None);
-    };
-    let cert = X509::from_pem(pem.as_bytes())
-        .map_err(|e| SsoError::BadSpCertificate(e.to_string()))?;
-    let key = cert
-        .public_key()
-        .map_err(|e| SsoError::BadSpCertificate(e.to_string()))?;
-    Ok(Some(key))
-}
-
 /// The NameID value and format for `user` (SAML Core 3.4.1.1, 8.3). `None`
 /// when the SP asks for a format signet cannot honour.
 fn resolve_name_id(
@@ -509,7 +459,7 @@ pub fn user_attributes(user: &User) -> Vec<Attribute> {
 
 /// RelayState from a POST form: capped like the redirect binding's, and
 /// an empty value counts as absent.
-fn post_relay_state(value: Option<String>) -> Result<Option<String>, BindingError> {
+pub(super) fn post_relay_state(value: Option<String>) -> Result<Option<String>, BindingError> {
     const LIMIT: usize = 1024;
     match value {
         Some(v) if v.len() > LIMIT => Err(BindingError::RelayStateTooLong {

@@ -2,7 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{browser_token, client_addr, cookie, pages, State, WebError, SESSION_COOKIE};
 use crate::idp::login::LoginError;
@@ -13,6 +13,36 @@ use crate::secret::Token;
 #[derive(Deserialize)]
 pub struct LoginQuery {
     flow: Option<String>,
+    next: Option<String>,
+}
+
+/// Where a plain login continues: a local path, kept in the login flow so
+/// the form cannot be made to send the browser elsewhere.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NextPage {
+    next: String,
+}
+
+/// What a login flow was started for: a sign-in waiting for the password,
+/// or a page of signet's own.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Pending {
+    Page(NextPage),
+    SignIn(Box<AcceptedRequest>),
+}
+
+/// `next` when it names a path on this server: it starts with one `/`
+/// (`//host` and `/\host` are other hosts to a browser) and is printable
+/// ASCII, so it fits a `Location` header as is.
+pub(super) fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 2048
+        && next.bytes().all(|b| b.is_ascii_graphic());
+    ok.then_some(next)
 }
 
 #[derive(Deserialize)]
@@ -33,14 +63,18 @@ pub async fn show(
     let idp = state.get_ref().clone();
     let (browser, new_cookie) = browser_token(&req, &idp);
     let flow = query.flow.as_deref().and_then(Token::from_client);
-    let form = web::block(move || match flow {
-        Some(flow) => idp.login_form(&flow, &browser).or_else(|_| {
-            idp.begin_login::<AcceptedRequest>(&browser, None, None)
+    let next = query.next.as_deref().and_then(local_path).map(|next| NextPage {
+        next: next.to_owned(),
+    });
+    let form = web::block(move || {
+        let begin = || {
+            idp.begin_login(&browser, None, next.as_ref())
                 .map_err(LoginError::from)
-        }),
-        None => idp
-            .begin_login::<AcceptedRequest>(&browser, None, None)
-            .map_err(LoginError::from),
+        };
+        match flow {
+            Some(flow) => idp.login_form(&flow, &browser).or_else(|_| begin()),
+            None => begin(),
+        }
     })
     .await??;
     let mut response = pages::render(
@@ -85,7 +119,7 @@ pub async fn submit(
 
     let result = web::block(move || -> Result<Outcome, WebError> {
         let password = Password::new(form.password);
-        let login = idp.complete_login::<AcceptedRequest>(
+        let login = idp.complete_login::<Pending>(
             &flow,
             &browser,
             &form.csrf,
@@ -95,16 +129,20 @@ pub async fn submit(
         );
         match login {
             Ok(done) => {
-                let post = match &done.pending {
-                    Some(request) => {
+                let next = match &done.pending {
+                    Some(Pending::SignIn(request)) => {
                         let f = idp.issue(request, &done.session_token, &done.session, addr.as_deref())?;
-                        Some((f.action, f.fields))
+                        Next::Post(f.action, f.fields)
                     }
-                    None => None,
+                    Some(Pending::Page(page)) => match local_path(&page.next) {
+                        Some(path) => Next::Page(path.to_owned()),
+                        None => Next::Page("/".into()),
+                    },
+                    None => Next::Page("/".into()),
                 };
                 Ok(Outcome::Done {
                     session: done.session_token,
-                    post,
+                    next,
                 })
             }
             Err(LoginError::BadCredentials) => {
@@ -120,12 +158,12 @@ pub async fn submit(
     .await??;
 
     match result {
-        Outcome::Done { session, post } => {
+        Outcome::Done { session, next } => {
             let state_idp = state.get_ref();
-            let mut response = match post {
-                Some((action, fields)) => pages::autopost(&action, &fields),
-                None => HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, "/"))
+            let mut response = match next {
+                Next::Post(action, fields) => pages::autopost("Signing you in…", &action, &fields),
+                Next::Page(path) => HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, path))
                     .finish(),
             };
             let c = cookie(state_idp, SESSION_COOKIE, session.expose().to_owned());
@@ -150,12 +188,20 @@ pub async fn submit(
 enum Outcome {
     Done {
         session: Token,
-        post: Option<(String, Vec<(&'static str, String)>)>,
+        next: Next,
     },
     Retry {
         flow: String,
         csrf: String,
     },
+}
+
+/// Where the browser goes after a good login.
+enum Next {
+    /// Post a SAML response to a service provider.
+    Post(String, Vec<(&'static str, String)>),
+    /// Go to a page of signet's own.
+    Page(String),
 }
 
 /// `GET /`: "My applications" for a signed-in user; otherwise the login page.
@@ -196,4 +242,36 @@ pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, WebErr
             apps: &apps,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        for ok in ["/", "/admin/", "/admin/users/?q=a%20b"] {
+            assert_eq!(local_path(ok), Some(ok));
+        }
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example/",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "admin/",
+            "/a b",
+            "/a\r\nSet-Cookie:x",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_stored_sign_in_is_not_mistaken_for_a_page() {
+        let page: Pending = serde_json::from_str(r#"{"next":"/admin/"}"#).unwrap();
+        assert!(matches!(page, Pending::Page(p) if p.next == "/admin/"));
+        let other: Result<Pending, _> = serde_json::from_str(r#"{"next":"/x","app_id":1}"#);
+        assert!(other.is_err());
+    }
 }

@@ -6,6 +6,7 @@ mod error;
 mod login;
 pub mod pages;
 mod saml;
+mod slo;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(login::home))
         .route("/login/", web::get().to(login::show))
         .route("/login/", web::post().to(login::submit))
+        .route("/logout/", web::post().to(slo::logout))
         .route("/-/health/", web::get().to(health))
         .route("/static/signet.css", web::get().to(stylesheet))
         .service(
@@ -44,6 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/sso/binding/post/", web::post().to(saml::sso_post))
                 .route("/sso/binding/init/", web::get().to(saml::sso_init))
                 .route("/sso/continue/", web::get().to(saml::sso_continue))
+                .route("/slo/binding/redirect/", web::get().to(slo::slo_redirect))
+                .route("/slo/binding/post/", web::post().to(slo::slo_post))
+                .route("/slo/continue/", web::get().to(slo::slo_continue))
                 .route("/metadata/", web::get().to(saml::metadata)),
         )
         .default_service(web::to(not_found));

@@ -29,10 +29,15 @@ pub struct LoginPage<'a> {
 #[derive(Template)]
 #[template(path = "autopost.html")]
 pub struct AutoPostPage<'a> {
+    pub heading: &'a str,
     pub action: &'a str,
     pub fields: &'a [(&'static str, String)],
     pub script: &'static str,
 }
+
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -94,8 +99,9 @@ pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
 }
 
 /// The page that posts a SAML message to a service provider.
-pub fn autopost(action: &str, fields: &[(&'static str, String)]) -> HttpResponse {
+pub fn autopost(heading: &str, action: &str, fields: &[(&'static str, String)]) -> HttpResponse {
     let page = AutoPostPage {
+        heading,
         action,
         fields,
         script: AUTOPOST_SCRIPT,
@@ -128,6 +134,7 @@ mod tests {
     fn autopost_escapes_markup_in_relay_state_and_allows_only_its_script() {
         let fields = [("RelayState", r#""><script>alert(1)</script>"#.to_string())];
         let body = AutoPostPage {
+            heading: "Signing you in…",
             action: "https://sp.example.com/acs?a=1&b=2",
             fields: &fields,
             script: AUTOPOST_SCRIPT,

@@ -5,7 +5,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{browser_token, client_addr, pages, State, WebError, SESSION_COOKIE};
-use crate::idp::sso::AcceptedRequest;
+use crate::idp::sso::{AcceptedRequest, Parked};
+use crate::saml::binding::MessageKind;
 
 /// `GET sso/binding/redirect/` (SAML Bindings 3.4).
 pub async fn sso_redirect(
@@ -29,11 +30,16 @@ pub async fn sso_post(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = SamlForm::parse(&body)?;
+    if form.kind != MessageKind::Request {
+        return Err(WebError::BadRequest(
+            "a SAMLResponse was posted to the sign-in endpoint".into(),
+        ));
+    }
     let idp = state.get_ref().clone();
     let slug = slug.into_inner();
     let target = slug.clone();
     let handoff = web::block(move || {
-        let accepted = idp.accept_post(&slug, &form.saml_request, form.relay_state)?;
+        let accepted = idp.accept_post(&slug, &form.value, form.relay_state)?;
         Ok::<_, WebError>(idp.park(&accepted)?)
     })
     .await??;
@@ -59,7 +65,10 @@ pub async fn sso_continue(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let idp = state.get_ref().clone();
-    let accepted = web::block(move || idp.unpark(&handoff)).await??;
+    let parked = web::block(move || idp.unpark(&handoff)).await??;
+    let Parked::SignIn(accepted) = parked else {
+        return Err(WebError::BadRequest("this link does not continue a sign-in".into()));
+    };
     continue_sign_in(&req, &state, accepted).await
 }
 
@@ -137,7 +146,7 @@ pub(super) async fn continue_sign_in(
     .await??;
 
     let mut response = match outcome {
-        Next::Post(action, fields) => pages::autopost(&action, &fields),
+        Next::Post(action, fields) => pages::autopost("Signing you in…", &action, &fields),
         Next::Login {
             flow,
             csrf,
@@ -170,35 +179,49 @@ enum Next {
     },
 }
 
-/// The fields of a POST-binding form, refusing repeated or mixed messages.
-struct SamlForm {
-    saml_request: String,
-    relay_state: Option<String>,
+/// The fields of a POST-binding form (Bindings 3.5.4): exactly one of
+/// `SAMLRequest` and `SAMLResponse`, each parameter at most once.
+pub(super) struct SamlForm {
+    pub kind: MessageKind,
+    pub value: String,
+    pub relay_state: Option<String>,
 }
 
 impl SamlForm {
-    fn parse(body: &[u8]) -> Result<Self, WebError> {
-        let mut saml_request = None;
+    pub(super) fn parse(body: &[u8]) -> Result<Self, WebError> {
+        let mut request = None;
+        let mut response = None;
         let mut relay_state = None;
         for (name, value) in url::form_urlencoded::parse(body) {
             let slot = match name.as_ref() {
-                "SAMLRequest" => &mut saml_request,
+                "SAMLRequest" => &mut request,
+                "SAMLResponse" => &mut response,
                 "RelayState" => &mut relay_state,
-                "SAMLResponse" => {
-                    return Err(WebError::BadRequest(
-                        "a SAMLResponse was posted to the sign-in endpoint".into(),
-                    ))
-                }
                 _ => continue,
             };
             if slot.replace(value.into_owned()).is_some() {
-                return Err(WebError::BadRequest(format!("parameter {name} appears more than once")));
+                return Err(WebError::BadRequest(format!(
+                    "parameter {name} appears more than once"
+                )));
             }
         }
-        let saml_request = saml_request
-            .ok_or_else(|| WebError::BadRequest("the form carries no SAMLRequest".into()))?;
+        let (kind, value) = match (request, response) {
+            (Some(v), None) => (MessageKind::Request, v),
+            (None, Some(v)) => (MessageKind::Response, v),
+            (Some(_), Some(_)) => {
+                return Err(WebError::BadRequest(
+                    "both SAMLRequest and SAMLResponse are present".into(),
+                ))
+            }
+            (None, None) => {
+                return Err(WebError::BadRequest(
+                    "the form carries no SAMLRequest or SAMLResponse".into(),
+                ))
+            }
+        };
         Ok(Self {
-            saml_request,
+            kind,
+            value,
             relay_state,
         })
     }
