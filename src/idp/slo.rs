@@ -79,8 +79,14 @@ impl Idp {
                 if parsed.request.has_signature && !signed {
                     tracing::debug!("ignoring an enveloped signature on a redirect message");
                 }
-                self.check_logout_request(&app, parsed.request, endpoint, signed, message.relay_state)
-                    .map(SloMessage::Request)
+                self.check_logout_request(
+                    &app,
+                    parsed.request,
+                    endpoint,
+                    signed,
+                    message.relay_state,
+                )
+                .map(SloMessage::Request)
             }
             MessageKind::Response => {
                 let parsed = parse_logout_response(&message.xml)?;
@@ -156,7 +162,11 @@ impl Idp {
     ) -> Result<CheckedLogoutResponse, SsoError> {
         self.check_issuer(app, Some(&response.issuer))?;
         self.check_destination(app, endpoint, response.destination.as_deref())?;
-        self.check_fresh(&response.issuer, response.id.as_str(), response.issue_instant)?;
+        self.check_fresh(
+            &response.issuer,
+            response.id.as_str(),
+            response.issue_instant,
+        )?;
         Ok(CheckedLogoutResponse {
             app_id: app.id,
             response,
@@ -182,7 +192,10 @@ impl Idp {
             // No session here: nothing to end, the principal is signed out.
             return self.answer_initiator(&initiator, &request, status::SUCCESS, None);
         };
-        let saml_sessions = self.store.saml_sessions(&token).map_err(InternalError::from)?;
+        let saml_sessions = self
+            .store
+            .saml_sessions(&token)
+            .map_err(InternalError::from)?;
         let named = saml_sessions.iter().any(|s| {
             s.app_id == request.app_id
                 && s.name_id == request.name_id
@@ -206,7 +219,9 @@ impl Idp {
             );
         }
 
-        self.store.delete_session(&token).map_err(InternalError::from)?;
+        self.store
+            .delete_session(&token)
+            .map_err(InternalError::from)?;
         tracing::info!(
             sp = initiator.audience.as_deref().unwrap_or(&initiator.slug),
             user = %session.user.username,
@@ -247,10 +262,21 @@ impl Idp {
         session: &Session,
         client_addr: Option<&str>,
     ) -> Result<LogoutStep, SsoError> {
-        let saml_sessions = self.store.saml_sessions(token).map_err(InternalError::from)?;
-        self.store.delete_session(token).map_err(InternalError::from)?;
+        let saml_sessions = self
+            .store
+            .saml_sessions(token)
+            .map_err(InternalError::from)?;
+        self.store
+            .delete_session(token)
+            .map_err(InternalError::from)?;
         tracing::info!(user = %session.user.username, "signed out at signet");
-        self.audit("sign_out", Some(&session.user.username), None, client_addr, None);
+        self.audit(
+            "sign_out",
+            Some(&session.user.username),
+            None,
+            client_addr,
+            None,
+        );
         let flow = LogoutFlow {
             id: 0,
             initiator_app_id: None,
@@ -301,28 +327,51 @@ impl Idp {
     fn advance(&self, mut flow: LogoutFlow) -> Result<LogoutStep, SsoError> {
         while !flow.pending.is_empty() {
             let next = flow.pending.remove(0);
-            let app = self.store.application_by_id(next.app_id).map_err(InternalError::from)?;
+            // One LogoutRequest per SP and subject, naming all its sessions.
+            let mut indexes = vec![next.session_index.clone()];
+            flow.pending.retain(|s| {
+                let same = s.app_id == next.app_id && s.name_id == next.name_id;
+                if same {
+                    indexes.push(s.session_index.clone());
+                }
+                !same
+            });
+            let indexes: Vec<&str> = indexes.iter().map(String::as_str).collect();
+            let app = self
+                .store
+                .application_by_id(next.app_id)
+                .map_err(InternalError::from)?;
             let Some(app) = app.filter(|a| a.enabled) else {
                 continue;
             };
             let Some(sls_url) = app.sls_url.clone() else {
                 continue;
             };
-            let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+            let signer = self
+                .keyring
+                .get(app.keypair_id)
+                .map_err(InternalError::from)?;
             let now = OffsetDateTime::now_utc();
             let content = LogoutRequestContent {
                 issuer: &app.issuer,
                 destination: &sls_url,
                 name_id: &next.name_id,
                 name_id_format: &next.name_id_format,
-                session_index: &next.session_index,
+                session_indexes: &indexes,
                 issue_instant: now,
                 not_on_or_after: now + time::Duration::seconds(REQUEST_LIFETIME_SECONDS),
             };
             let step = match app.sls_binding {
                 SlsBinding::Redirect => {
-                    let built = build_logout_request(&content, None).map_err(InternalError::from)?;
-                    let url = signed_redirect(&sls_url, MessageKind::Request, &built.xml, None, &signer.key)?;
+                    let built =
+                        build_logout_request(&content, None).map_err(InternalError::from)?;
+                    let url = signed_redirect(
+                        &sls_url,
+                        MessageKind::Request,
+                        &built.xml,
+                        None,
+                        &signer.key,
+                    )?;
                     flow.outstanding_id = Some(built.id);
                     LogoutStep::Redirect(url)
                 }
@@ -334,17 +383,24 @@ impl Idp {
                 }
             };
             flow.outstanding_app_id = Some(app.id);
-            self.store.save_logout_flow(&flow).map_err(InternalError::from)?;
+            self.store
+                .save_logout_flow(&flow)
+                .map_err(InternalError::from)?;
             tracing::debug!(app = %app.slug, "propagating logout");
             return Ok(step);
         }
 
-        self.store.delete_logout_flow(flow.id).map_err(InternalError::from)?;
+        self.store
+            .delete_logout_flow(flow.id)
+            .map_err(InternalError::from)?;
         let (Some(app_id), Some(request_id)) = (flow.initiator_app_id, &flow.initiator_request_id)
         else {
             return Ok(LogoutStep::SignedOut);
         };
-        let Some(initiator) = self.store.application_by_id(app_id).map_err(InternalError::from)?
+        let Some(initiator) = self
+            .store
+            .application_by_id(app_id)
+            .map_err(InternalError::from)?
         else {
             return Ok(LogoutStep::SignedOut);
         };
@@ -378,7 +434,10 @@ impl Idp {
             );
             return Ok(LogoutStep::SignedOut);
         };
-        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let signer = self
+            .keyring
+            .get(app.keypair_id)
+            .map_err(InternalError::from)?;
         let now = OffsetDateTime::now_utc();
         let relay = request.relay_state.as_deref();
         match app.sls_binding {
@@ -393,7 +452,13 @@ impl Idp {
                     None,
                 )
                 .map_err(InternalError::from)?;
-                let url = signed_redirect(&sls_url, MessageKind::Response, &built.xml, relay, &signer.key)?;
+                let url = signed_redirect(
+                    &sls_url,
+                    MessageKind::Response,
+                    &built.xml,
+                    relay,
+                    &signer.key,
+                )?;
                 Ok(LogoutStep::Redirect(url))
             }
             SlsBinding::Post => {
@@ -407,7 +472,12 @@ impl Idp {
                     Some(&signer.key),
                 )
                 .map_err(InternalError::from)?;
-                Ok(LogoutStep::Post(post_form(&sls_url, "SAMLResponse", &built.xml, relay)))
+                Ok(LogoutStep::Post(post_form(
+                    &sls_url,
+                    "SAMLResponse",
+                    &built.xml,
+                    relay,
+                )))
             }
         }
     }
@@ -429,7 +499,10 @@ fn others(sessions: &[SamlSession], except: Option<i64>) -> Vec<SamlSession> {
         if Some(s.app_id) == except {
             continue;
         }
-        if out.iter().any(|o| o.app_id == s.app_id && o.session_index == s.session_index) {
+        if out
+            .iter()
+            .any(|o| o.app_id == s.app_id && o.session_index == s.session_index)
+        {
             continue;
         }
         out.push(s.clone());

@@ -27,7 +27,8 @@ pub struct LogoutRequestContent<'a> {
     pub destination: &'a str,
     pub name_id: &'a str,
     pub name_id_format: &'a str,
-    pub session_index: &'a str,
+    /// Every session of this subject at this SP (Core 3.7.1: one or more).
+    pub session_indexes: &'a [&'a str],
     pub issue_instant: OffsetDateTime,
     pub not_on_or_after: OffsetDateTime,
 }
@@ -54,8 +55,15 @@ pub fn build_logout_request(
     )?;
     w.element_with_text(Ns::Saml, "Issuer", &[], c.issuer)?;
     let signature_at = w.offset();
-    w.element_with_text(Ns::Saml, "NameID", &[("Format", c.name_id_format)], c.name_id)?;
-    w.element_with_text(Ns::Samlp, "SessionIndex", &[], c.session_index)?;
+    w.element_with_text(
+        Ns::Saml,
+        "NameID",
+        &[("Format", c.name_id_format)],
+        c.name_id,
+    )?;
+    for index in c.session_indexes {
+        w.element_with_text(Ns::Samlp, "SessionIndex", &[], index)?;
+    }
     w.end(Ns::Samlp, "LogoutRequest");
     finish(w, signature_at, id, key)
 }
@@ -138,7 +146,7 @@ mod tests {
                 destination: "https://sp.example.com/sls?a=1&b=2",
                 name_id: "o'neil&co@example.com",
                 name_id_format: crate::saml::name_id_formats::EMAIL,
-                session_index: "_abc",
+                session_indexes: &["_abc", "_def"],
                 issue_instant: now,
                 not_on_or_after: now + time::Duration::minutes(5),
             },
@@ -147,7 +155,10 @@ mod tests {
         .unwrap();
         let parsed = parse_logout_request(built.xml.as_bytes()).unwrap();
         assert_eq!(parsed.request.name_id.value, "o'neil&co@example.com");
-        assert_eq!(parsed.request.session_indexes, vec!["_abc".to_string()]);
+        assert_eq!(
+            parsed.request.session_indexes,
+            vec!["_abc".to_string(), "_def".into()]
+        );
         assert_eq!(parsed.request.id.as_str(), built.id);
         dsig::verify_enveloped(&parsed.root, &public(&key), false).unwrap();
     }
@@ -187,6 +198,9 @@ mod tests {
         .unwrap();
         assert!(!built.xml.contains("Signature"));
         let parsed = parse_logout_response(built.xml.as_bytes()).unwrap();
-        assert_eq!(parsed.response.status.sub_codes, vec![status::PARTIAL_LOGOUT.to_string()]);
+        assert_eq!(
+            parsed.response.status.sub_codes,
+            vec![status::PARTIAL_LOGOUT.to_string()]
+        );
     }
 }

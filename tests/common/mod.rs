@@ -104,7 +104,9 @@ impl Default for Req {
 }
 
 pub fn xml_attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
 }
 
 impl Req {
@@ -114,7 +116,10 @@ impl Req {
             self.id, self.issue_instant
         );
         if let Some(acs) = &self.acs {
-            attrs.push_str(&format!(" AssertionConsumerServiceURL=\"{}\"", xml_attr_escape(acs)));
+            attrs.push_str(&format!(
+                " AssertionConsumerServiceURL=\"{}\"",
+                xml_attr_escape(acs)
+            ));
         }
         if let Some(d) = &self.destination {
             attrs.push_str(&format!(" Destination=\"{}\"", xml_attr_escape(d)));
@@ -177,7 +182,8 @@ impl Browser {
 
     pub fn keep<B>(&mut self, resp: &ServiceResponse<B>) {
         for c in resp.response().cookies() {
-            self.cookies.insert(c.name().to_owned(), c.value().to_owned());
+            self.cookies
+                .insert(c.name().to_owned(), c.value().to_owned());
         }
     }
 }
@@ -197,7 +203,9 @@ pub fn html_unescape(s: &str) -> String {
             "gt" => '>',
             "quot" => '"',
             "apos" => '\'',
-            e if e.starts_with("#x") => char::from_u32(u32::from_str_radix(&e[2..], 16).unwrap()).unwrap(),
+            e if e.starts_with("#x") => {
+                char::from_u32(u32::from_str_radix(&e[2..], 16).unwrap()).unwrap()
+            }
             e if e.starts_with('#') => char::from_u32(e[1..].parse().unwrap()).unwrap(),
             other => panic!("unknown entity {other}"),
         };
@@ -228,7 +236,10 @@ pub fn inputs(html: &str) -> Vec<(String, String)> {
 }
 
 pub fn field(html: &str, name: &str) -> Option<String> {
-    inputs(html).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    inputs(html)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
 }
 
 /// The `action` of the page's first form.
@@ -242,7 +253,12 @@ pub fn form_action(html: &str) -> String {
 /// The Response XML carried by an auto-post page.
 pub fn saml_response(html: &str) -> String {
     let b64 = field(html, "SAMLResponse").expect("page carries a SAMLResponse");
-    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// The body of a login form filled in with `username` and `password`.
@@ -256,4 +272,40 @@ pub fn login_body(login_page: &str, username: &str, password: &str) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish()
+}
+
+/// The value of XML attribute `name` in `xml` (first occurrence).
+pub fn xml_attr(xml: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let i = xml.find(&key)? + key.len();
+    Some(xml[i..i + xml[i..].find('"')?].to_owned())
+}
+
+/// A LogoutRequest as an SP sends it.
+pub fn logout_request_xml(issuer: &str, name_id: &str, session_index: Option<&str>) -> String {
+    let now = signet::saml::time::format(time::OffsetDateTime::now_utc());
+    let index = session_index
+        .map(|s| format!("<samlp:SessionIndex>{s}</samlp:SessionIndex>"))
+        .unwrap_or_default();
+    format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{}\" Version=\"2.0\" \
+         IssueInstant=\"{now}\"><saml:Issuer>{issuer}</saml:Issuer>\
+         <saml:NameID Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\">{name_id}\
+         </saml:NameID>{index}</samlp:LogoutRequest>",
+        signet::saml::ids::new_id()
+    )
+}
+
+/// A LogoutResponse as an SP sends it.
+pub fn logout_response_xml(issuer: &str, in_response_to: &str, status: &str) -> String {
+    let now = signet::saml::time::format(time::OffsetDateTime::now_utc());
+    format!(
+        "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{}\" Version=\"2.0\" \
+         IssueInstant=\"{now}\" InResponseTo=\"{in_response_to}\">\
+         <saml:Issuer>{issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value=\"{status}\"/>\
+         </samlp:Status></samlp:LogoutResponse>",
+        signet::saml::ids::new_id()
+    )
 }
