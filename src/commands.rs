@@ -46,8 +46,18 @@ pub fn user_add(
     let idp = open(config)?;
     let password = read_password(stdin)?;
     let user = admin::add_user(&idp.store, input, &password)?;
-    idp.audit("user_created", Some(&user.username), None, None, Some("cli"));
-    writeln!(out, "created user {} <{}> (id {})", user.username, user.email, user.id)?;
+    idp.audit(
+        "user_created",
+        Some(&user.username),
+        None,
+        None,
+        Some("cli"),
+    );
+    writeln!(
+        out,
+        "created user {} <{}> (id {})",
+        user.username, user.email, user.id
+    )?;
     Ok(())
 }
 
@@ -83,7 +93,11 @@ pub fn user_passwd(
     Ok(())
 }
 
-pub fn user_remove(config: Config, username: &str, out: &mut impl Write) -> Result<(), CommandError> {
+pub fn user_remove(
+    config: Config,
+    username: &str,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
     let idp = open(config)?;
     idp.store.remove_user(username).map_err(AdminError::from)?;
     idp.audit("user_removed", Some(username), None, None, Some("cli"));
@@ -91,7 +105,11 @@ pub fn user_remove(config: Config, username: &str, out: &mut impl Write) -> Resu
     Ok(())
 }
 
-pub fn app_create(config: Config, input: AppInput, out: &mut impl Write) -> Result<(), CommandError> {
+pub fn app_create(
+    config: Config,
+    input: AppInput,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
     let idp = open(config)?;
     let app = admin::create_app(&idp.store, input)?;
     idp.audit("app_created", None, Some(&app.slug), None, Some("cli"));
@@ -141,9 +159,17 @@ pub fn app_show(config: Config, slug: &str, out: &mut impl Write) -> Result<(), 
     writeln!(out, "name:              {}", app.name)?;
     writeln!(out, "enabled:           {}", app.enabled)?;
     writeln!(out, "ACS URL:           {}", app.acs_url)?;
-    writeln!(out, "audience:          {}", app.audience.as_deref().unwrap_or(none))?;
+    writeln!(
+        out,
+        "audience:          {}",
+        app.audience.as_deref().unwrap_or(none)
+    )?;
     writeln!(out, "issuer:            {}", app.issuer)?;
-    writeln!(out, "SLS URL:           {}", app.sls_url.as_deref().unwrap_or(none))?;
+    writeln!(
+        out,
+        "SLS URL:           {}",
+        app.sls_url.as_deref().unwrap_or(none)
+    )?;
     writeln!(out, "SLS binding:       {}", app.sls_binding.as_str())?;
     writeln!(out, "sign assertion:    {}", app.sign_assertion)?;
     writeln!(out, "sign response:     {}", app.sign_response)?;
@@ -151,9 +177,17 @@ pub fn app_show(config: Config, slug: &str, out: &mut impl Write) -> Result<(), 
     writeln!(
         out,
         "signed requests:   {}",
-        if app.sp_cert_pem.is_some() { "required (SP certificate set)" } else { "optional" }
+        if app.sp_cert_pem.is_some() {
+            "required (SP certificate set)"
+        } else {
+            "optional"
+        }
     )?;
-    writeln!(out, "launch URL:        {}", app.launch_url.as_deref().unwrap_or(none))?;
+    writeln!(
+        out,
+        "launch URL:        {}",
+        app.launch_url.as_deref().unwrap_or(none)
+    )?;
     writeln!(out)?;
     write_wizard_values(&idp, slug, out)
 }
@@ -176,7 +210,9 @@ pub fn app_list(config: Config, out: &mut impl Write) -> Result<(), CommandError
 
 pub fn app_remove(config: Config, slug: &str, out: &mut impl Write) -> Result<(), CommandError> {
     let idp = open(config)?;
-    idp.store.remove_application(slug).map_err(AdminError::from)?;
+    idp.store
+        .remove_application(slug)
+        .map_err(AdminError::from)?;
     idp.audit("app_removed", None, Some(slug), None, Some("cli"));
     writeln!(out, "removed application {slug}")?;
     Ok(())

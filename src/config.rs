@@ -15,7 +15,10 @@ pub const CONFIG_ENV: &str = "SIGNET_CONFIG";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("configuration file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {var}: {message}")]
@@ -110,12 +113,13 @@ impl Config {
         env: &[(String, String)],
     ) -> Result<Self, ConfigError> {
         let display_path = path.unwrap_or(Path::new("<defaults>")).to_path_buf();
-        let mut table: toml::Table = toml_text.parse().map_err(|e: toml::de::Error| {
-            ConfigError::Parse {
-                path: display_path.clone(),
-                message: e.to_string(),
-            }
-        })?;
+        let mut table: toml::Table =
+            toml_text
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: display_path.clone(),
+                    message: e.to_string(),
+                })?;
         for (key, ty) in ENV_KEYS {
             let var = format!("SIGNET_{}", key.to_ascii_uppercase());
             if let Some((_, raw)) = env.iter().find(|(name, _)| *name == var) {
@@ -224,7 +228,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -241,7 +248,10 @@ mod tests {
         let c = Config::from_parts(
             "listen = \"127.0.0.1:1\"\nclock_skew_seconds = 10\n",
             None,
-            &env(&[("SIGNET_LISTEN", "127.0.0.1:2"), ("SIGNET_TRUSTED_PROXIES", "10.0.0.1, ::1")]),
+            &env(&[
+                ("SIGNET_LISTEN", "127.0.0.1:2"),
+                ("SIGNET_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+            ]),
         )
         .unwrap();
         assert_eq!(c.listen, "127.0.0.1:2");
@@ -263,15 +273,14 @@ mod tests {
         assert!(err.to_string().contains("clock_skew_seconds"), "{err}");
         let err = Config::from_parts("external_url = \"ftp://x\"\n", None, &[]).unwrap_err();
         assert!(err.to_string().contains("external_url"), "{err}");
-        let err =
-            Config::from_parts("", None, &env(&[("SIGNET_WORKERS", "many")])).unwrap_err();
+        let err = Config::from_parts("", None, &env(&[("SIGNET_WORKERS", "many")])).unwrap_err();
         assert!(err.to_string().contains("SIGNET_WORKERS"), "{err}");
     }
 
     #[test]
     fn https_external_url_makes_cookies_secure() {
-        let c = Config::from_parts("external_url = \"https://idp.example.com/\"", None, &[])
-            .unwrap();
+        let c =
+            Config::from_parts("external_url = \"https://idp.example.com/\"", None, &[]).unwrap();
         assert!(c.secure_cookies());
         assert_eq!(c.base_url(), "https://idp.example.com");
     }

@@ -24,7 +24,10 @@ pub const EXPIRY_WARNING_DAYS: i64 = 90;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
     #[error("key file {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "key file {path} has mode {mode:o}: a private key must be readable by its owner only \
          (chmod 600 {path})"
@@ -72,7 +75,10 @@ pub fn ensure_default_keypair(store: &Store, data_dir: &Path) -> Result<(), KeyF
     write_new_file(&data_dir.join(&key_rel), &key_pem, 0o600)?;
     write_new_file(&data_dir.join(&cert_rel), &cert_pem, 0o644)?;
     store.add_keypair(DEFAULT_KEYPAIR, &key_rel, &cert_rel)?;
-    tracing::info!(keypair = DEFAULT_KEYPAIR, "generated a self-signed RSA-2048 signing keypair");
+    tracing::info!(
+        keypair = DEFAULT_KEYPAIR,
+        "generated a self-signed RSA-2048 signing keypair"
+    );
     Ok(())
 }
 

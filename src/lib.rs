@@ -6,12 +6,12 @@
 //! administrative operations shared by the command line and the web pages.
 
 pub mod admin;
+pub mod commands;
 pub mod config;
 pub mod idp;
 pub mod keys;
 pub mod password;
 pub mod saml;
-pub mod commands;
 pub mod secret;
 pub mod server;
 pub mod store;

@@ -109,12 +109,18 @@ mod tests {
 
     #[test]
     fn unknown_user_never_verifies() {
-        assert!(!verify(&Password::new("dummy password for timing".into()), None));
+        assert!(!verify(
+            &Password::new("dummy password for timing".into()),
+            None
+        ));
     }
 
     #[test]
     fn short_and_oversized_passwords_are_refused() {
-        assert!(matches!(hash(&Password::new("short".into())), Err(PasswordError::TooShort { .. })));
+        assert!(matches!(
+            hash(&Password::new("short".into())),
+            Err(PasswordError::TooShort { .. })
+        ));
         let long = Password::new("x".repeat(MAX_LEN + 1));
         assert!(matches!(hash(&long), Err(PasswordError::TooLong { .. })));
     }

@@ -18,13 +18,19 @@ pub enum StartError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Keys(#[from] KeyFileError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("server stopped: {0}")]
     Server(std::io::Error),
 }

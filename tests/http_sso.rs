@@ -23,13 +23,18 @@ macro_rules! sign_in {
         let query = redirect_query(&$req.xml(), $relay);
         let resp = call_service(
             &$svc,
-            $browser.apply(TestRequest::get().uri(&sso_redirect_path(&query))).to_request(),
+            $browser
+                .apply(TestRequest::get().uri(&sso_redirect_path(&query)))
+                .to_request(),
         )
         .await;
         assert_eq!(resp.status(), StatusCode::OK);
         $browser.keep(&resp);
         let login = body_text(resp).await;
-        assert!(login.contains("name=\"password\""), "expected the login page: {login}");
+        assert!(
+            login.contains("name=\"password\""),
+            "expected the login page: {login}"
+        );
         let resp = call_service(
             &$svc,
             $browser
@@ -58,7 +63,11 @@ async fn redirect_flow_logs_in_and_posts_a_signed_response_to_the_acs() {
     assert_eq!(field(&page, "RelayState").as_deref(), Some("rs-123"));
     assert_eq!(headers.get("cache-control").unwrap(), "no-store");
     assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
-    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("script-src 'sha256-") && csp.contains("frame-ancestors 'none'"));
 
     let xml = saml_response(&page);
@@ -71,7 +80,13 @@ async fn redirect_flow_logs_in_and_posts_a_signed_response_to_the_acs() {
     ));
     assert!(xml.contains(&format!("<saml:Audience>{AUDIENCE}</saml:Audience>")));
     assert!(xml.contains("PasswordProtectedTransport"));
-    for name in ["\"id\"", "\"email\"", "\"firstName\"", "\"lastName\"", "claims/givenname"] {
+    for name in [
+        "\"id\"",
+        "\"email\"",
+        "\"firstName\"",
+        "\"lastName\"",
+        "claims/givenname",
+    ] {
         assert!(xml.contains(name), "attribute {name} missing");
     }
     assert_eq!(xml.matches("<saml:Assertion ").count(), 1);
@@ -86,7 +101,9 @@ async fn session_cookie_is_httponly_samesite_lax_and_reused_without_a_login_page
     let query = redirect_query(&Req::default().xml(), None);
     let resp = call_service(
         &svc,
-        browser.apply(TestRequest::get().uri(&sso_redirect_path(&query))).to_request(),
+        browser
+            .apply(TestRequest::get().uri(&sso_redirect_path(&query)))
+            .to_request(),
     )
     .await;
     browser.keep(&resp);
@@ -108,14 +125,20 @@ async fn session_cookie_is_httponly_samesite_lax_and_reused_without_a_login_page
         .into_owned();
     assert_eq!(session.http_only(), Some(true));
     assert_eq!(session.same_site(), Some(actix_web::cookie::SameSite::Lax));
-    assert_ne!(session.secure(), Some(true), "http external_url: no Secure flag");
+    assert_ne!(
+        session.secure(),
+        Some(true),
+        "http external_url: no Secure flag"
+    );
     browser.keep(&resp);
 
     let second = Req::default();
     let query = redirect_query(&second.xml(), None);
     let resp = call_service(
         &svc,
-        browser.apply(TestRequest::get().uri(&sso_redirect_path(&query))).to_request(),
+        browser
+            .apply(TestRequest::get().uri(&sso_redirect_path(&query)))
+            .to_request(),
     )
     .await;
     let page = body_text(resp).await;
@@ -141,7 +164,13 @@ async fn post_binding_parks_the_request_and_signs_in_after_a_same_site_get() {
     )
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let location = resp.headers().get("location").unwrap().to_str().unwrap().to_owned();
+    let location = resp
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(location.starts_with("/application/saml/chatgpt/sso/continue/?handoff="));
 
     let resp = call_service(&svc, TestRequest::get().uri(&location).to_request()).await;
@@ -191,7 +220,9 @@ async fn metadata_lists_both_bindings_and_the_signing_certificate() {
     let svc = service!(f);
     let resp = call_service(
         &svc,
-        TestRequest::get().uri("/application/saml/chatgpt/metadata/").to_request(),
+        TestRequest::get()
+            .uri("/application/saml/chatgpt/metadata/")
+            .to_request(),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -200,8 +231,15 @@ async fn metadata_lists_both_bindings_and_the_signing_certificate() {
     let der_b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(xml.contains("entityID=\"authentik\""));
     assert!(xml.contains(&der_b64));
-    for path in ["sso/binding/redirect/", "sso/binding/post/", "slo/binding/redirect/"] {
-        assert!(xml.contains(&format!("{BASE}/application/saml/chatgpt/{path}")), "{path}");
+    for path in [
+        "sso/binding/redirect/",
+        "sso/binding/post/",
+        "slo/binding/redirect/",
+    ] {
+        assert!(
+            xml.contains(&format!("{BASE}/application/saml/chatgpt/{path}")),
+            "{path}"
+        );
     }
 }
 
@@ -214,8 +252,13 @@ async fn refuses_acs_url_not_registered_naming_both_and_posting_nothing() {
         ..Default::default()
     };
     let query = redirect_query(&req.xml(), None);
-    let resp = call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-        .await;
+    let resp = call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&sso_redirect_path(&query))
+            .to_request(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let page = body_text(resp).await;
     assert!(page.contains("evil.example.test/acs"));
@@ -245,9 +288,13 @@ async fn refuses_near_misses_of_the_registered_acs() {
             ..Default::default()
         };
         let query = redirect_query(&req.xml(), None);
-        let resp =
-            call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-                .await;
+        let resp = call_service(
+            &svc,
+            TestRequest::get()
+                .uri(&sso_redirect_path(&query))
+                .to_request(),
+        )
+        .await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{near}");
     }
 }
@@ -295,7 +342,10 @@ async fn undecodable_payloads_get_a_400_page_saying_why() {
         use std::io::Write;
         let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(Req::default().xml().as_bytes()).unwrap();
-        pct(&base64::Engine::encode(&base64::engine::general_purpose::STANDARD, e.finish().unwrap()))
+        pct(&base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            e.finish().unwrap(),
+        ))
     };
     for query in [
         "SAMLRequest=%%%".to_string(),
@@ -303,13 +353,20 @@ async fn undecodable_payloads_get_a_400_page_saying_why() {
         format!("SAMLRequest={not_deflate}"),
         format!("SAMLRequest={zlib}"),
         format!("SAMLRequest={}", pct(&deflate_b64("<notxml"))),
-        format!("SAMLRequest={}", pct(&deflate_b64("<!DOCTYPE x [<!ENTITY a \"b\">]><x/>"))),
+        format!(
+            "SAMLRequest={}",
+            pct(&deflate_b64("<!DOCTYPE x [<!ENTITY a \"b\">]><x/>"))
+        ),
         String::new(),
         "RelayState=only".to_string(),
     ] {
-        let resp =
-            call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-                .await;
+        let resp = call_service(
+            &svc,
+            TestRequest::get()
+                .uri(&sso_redirect_path(&query))
+                .to_request(),
+        )
+        .await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{query}");
         let page = body_text(resp).await;
         assert!(page.contains("Request refused"), "{query}: {page}");
@@ -320,8 +377,13 @@ async fn undecodable_payloads_get_a_400_page_saying_why() {
 async fn expect_refused(f: &Fixture, req: Req, needle: &str) {
     let svc = service!(f);
     let query = redirect_query(&req.xml(), None);
-    let resp = call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-        .await;
+    let resp = call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&sso_redirect_path(&query))
+            .to_request(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let page = body_text(resp).await;
     assert!(page.contains(needle), "expected {needle:?} in {page}");
@@ -346,18 +408,27 @@ async fn refuses_an_issuer_other_than_the_audience() {
 async fn refuses_a_destination_other_than_this_endpoint() {
     let f = fixture();
     let req = Req {
-        destination: Some(format!("{BASE}/application/saml/other/sso/binding/redirect/")),
+        destination: Some(format!(
+            "{BASE}/application/saml/other/sso/binding/redirect/"
+        )),
         ..Default::default()
     };
     expect_refused(&f, req, "Destination").await;
     let req = Req {
-        destination: Some(format!("{BASE}/application/saml/chatgpt/sso/binding/redirect/")),
+        destination: Some(format!(
+            "{BASE}/application/saml/chatgpt/sso/binding/redirect/"
+        )),
         ..Default::default()
     };
     let svc = service!(f);
     let query = redirect_query(&req.xml(), None);
-    let resp = call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-        .await;
+    let resp = call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&sso_redirect_path(&query))
+            .to_request(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
@@ -382,11 +453,21 @@ async fn refuses_a_replayed_request_id() {
     let svc = service!(f);
     let req = Req::default();
     let query = redirect_query(&req.xml(), None);
-    let first = call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-        .await;
+    let first = call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&sso_redirect_path(&query))
+            .to_request(),
+    )
+    .await;
     assert_eq!(first.status(), StatusCode::OK);
-    let again = call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-        .await;
+    let again = call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&sso_redirect_path(&query))
+            .to_request(),
+    )
+    .await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(body_text(again).await.contains("already used"));
 }
@@ -417,8 +498,13 @@ async fn passive_request_without_session_answers_no_passive_instead_of_a_login_p
         ..Default::default()
     };
     let query = redirect_query(&req.xml(), Some("p"));
-    let resp = call_service(&svc, TestRequest::get().uri(&sso_redirect_path(&query)).to_request())
-        .await;
+    let resp = call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&sso_redirect_path(&query))
+            .to_request(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_text(resp).await;
     assert!(!page.contains("name=\"password\""));
@@ -453,7 +539,9 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
         let query = redirect_query(&Req::default().xml(), None);
         let resp = call_service(
             &svc,
-            browser.apply(TestRequest::get().uri(&sso_redirect_path(&query))).to_request(),
+            browser
+                .apply(TestRequest::get().uri(&sso_redirect_path(&query)))
+                .to_request(),
         )
         .await;
         browser.keep(&resp);
@@ -468,7 +556,10 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
         )
         .await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-        assert!(resp.response().cookies().all(|c| c.name() != "signet_session"));
+        assert!(resp
+            .response()
+            .cookies()
+            .all(|c| c.name() != "signet_session"));
         let page = body_text(resp).await;
         assert!(!page.contains("SAMLResponse"));
         answers.push(page.contains("Wrong username or password."));
@@ -484,7 +575,9 @@ async fn login_form_from_another_browser_or_with_a_bad_csrf_token_is_refused() {
     let query = redirect_query(&Req::default().xml(), None);
     let resp = call_service(
         &svc,
-        victim.apply(TestRequest::get().uri(&sso_redirect_path(&query))).to_request(),
+        victim
+            .apply(TestRequest::get().uri(&sso_redirect_path(&query)))
+            .to_request(),
     )
     .await;
     victim.keep(&resp);
@@ -492,9 +585,10 @@ async fn login_form_from_another_browser_or_with_a_bad_csrf_token_is_refused() {
 
     // Another browser replays the form: its cookie does not match the flow.
     let mut attacker = Browser::default();
-    attacker
-        .cookies
-        .insert("signet_browser".into(), signet::secret::Token::generate().expose().into());
+    attacker.cookies.insert(
+        "signet_browser".into(),
+        signet::secret::Token::generate().expose().into(),
+    );
     let resp = call_service(
         &svc,
         attacker
@@ -518,7 +612,10 @@ async fn login_form_from_another_browser_or_with_a_bad_csrf_token_is_refused() {
     )
     .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.response().cookies().all(|c| c.name() != "signet_session"));
+    assert!(resp
+        .response()
+        .cookies()
+        .all(|c| c.name() != "signet_session"));
 }
 
 #[actix_web::test]
@@ -564,5 +661,8 @@ async fn signed_response_option_signs_the_response_after_the_assertion() {
     assert_eq!(xml.matches("<ds:Signature ").count(), 2);
     let response_sig = xml.find("<ds:Signature ").unwrap();
     let assertion = xml.find("<saml:Assertion ").unwrap();
-    assert!(response_sig < assertion, "Response signature follows the Response Issuer");
+    assert!(
+        response_sig < assertion,
+        "Response signature follows the Response Issuer"
+    );
 }

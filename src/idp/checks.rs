@@ -38,7 +38,10 @@ impl Idp {
         let Some(key) = sp_key(app)? else {
             return Ok(false);
         };
-        let signature = message.signature.as_ref().ok_or(SsoError::SignatureRequired)?;
+        let signature = message
+            .signature
+            .as_ref()
+            .ok_or(SsoError::SignatureRequired)?;
         binding::verify_redirect_signature(signature, &key, self.config.insecure_allow_sha1)?;
         Ok(true)
     }

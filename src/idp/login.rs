@@ -3,7 +3,7 @@
 
 use serde::{de::DeserializeOwned, Serialize};
 
-use super::{InternalError, Idp};
+use super::{Idp, InternalError};
 use crate::password::{self, Password};
 use crate::secret::{constant_time_eq, Token};
 use crate::store::events::Event;
@@ -112,7 +112,10 @@ impl Idp {
             return Err(LoginError::Csrf);
         }
 
-        let record = self.store.user_credentials(username).map_err(InternalError::from)?;
+        let record = self
+            .store
+            .user_credentials(username)
+            .map_err(InternalError::from)?;
         let (user, hash) = match record {
             Some((user, hash)) if user.is_active => (Some(user), hash),
             _ => (None, None),
@@ -123,7 +126,11 @@ impl Idp {
             return Err(LoginError::BadCredentials);
         };
 
-        if !self.store.consume_login_flow(flow).map_err(InternalError::from)? {
+        if !self
+            .store
+            .consume_login_flow(flow)
+            .map_err(InternalError::from)?
+        {
             return Err(LoginError::FlowExpired);
         }
         let pending = found
@@ -185,6 +192,9 @@ impl Idp {
 
     /// Whether `submitted` is the CSRF token of `session_token`'s forms.
     pub fn check_session_csrf(&self, session_token: &Token, submitted: &str) -> bool {
-        constant_time_eq(self.session_csrf(session_token).as_bytes(), submitted.as_bytes())
+        constant_time_eq(
+            self.session_csrf(session_token).as_bytes(),
+            submitted.as_bytes(),
+        )
     }
 }

@@ -24,7 +24,10 @@ impl Idp {
             .application(slug)
             .map_err(InternalError::from)?
             .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
-        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let signer = self
+            .keyring
+            .get(app.keypair_id)
+            .map_err(InternalError::from)?;
         let certificates = [signer.key.certificate_base64()];
         let urls = [
             self.app_url(slug, "sso/binding/redirect/"),
@@ -53,7 +56,10 @@ impl Idp {
             .application(slug)
             .map_err(InternalError::from)?
             .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
-        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let signer = self
+            .keyring
+            .get(app.keypair_id)
+            .map_err(InternalError::from)?;
         Ok((signer.key.certificate_pem(), signer.keypair.name.clone()))
     }
 

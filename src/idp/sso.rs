@@ -9,9 +9,9 @@ use super::{Idp, InternalError};
 use crate::saml::authn_request::{parse_authn_request, AuthnRequest, RequestError};
 use crate::saml::binding::{self, BindingError, MessageKind};
 use crate::saml::dsig::SignatureError;
-use crate::saml::response::{self, Attribute, AssertionContent, Signing};
+use crate::saml::response::{self, AssertionContent, Attribute, Signing};
 use crate::saml::{bindings, ids, name_id_formats, status};
-use crate::saml::{ATTRNAME_FORMAT_BASIC, ATTRNAME_FORMAT_URI, AC_PASSWORD_PROTECTED_TRANSPORT};
+use crate::saml::{AC_PASSWORD_PROTECTED_TRANSPORT, ATTRNAME_FORMAT_BASIC, ATTRNAME_FORMAT_URI};
 use crate::secret::Token;
 use crate::store::{Application, SamlSession, Session, User};
 
@@ -40,12 +40,18 @@ pub enum SsoError {
     #[error("the application's SP certificate cannot be used: {0}")]
     BadSpCertificate(String),
     #[error("the request's Issuer is {found:?}, this application expects {expected:?}")]
-    IssuerMismatch { expected: String, found: Option<String> },
+    IssuerMismatch {
+        expected: String,
+        found: Option<String>,
+    },
     #[error(
         "the request asks for the response to go to {requested:?}, \
          but this application's registered ACS URL is {registered:?}"
     )]
-    AcsMismatch { registered: String, requested: String },
+    AcsMismatch {
+        registered: String,
+        requested: String,
+    },
     #[error("AssertionConsumerServiceIndex {0} is not registered; send the ACS URL instead")]
     AcsIndex(u16),
     #[error("ProtocolBinding {0:?} is not supported; only HTTP-POST responses are sent")]
@@ -137,7 +143,11 @@ impl Idp {
     /// Checks an AuthnRequest received by HTTP-Redirect (Bindings 3.4). The
     /// signature, when required, is checked over the query as received.
     /// Blocking.
-    pub fn accept_redirect(&self, slug: &str, raw_query: &str) -> Result<AcceptedRequest, SsoError> {
+    pub fn accept_redirect(
+        &self,
+        slug: &str,
+        raw_query: &str,
+    ) -> Result<AcceptedRequest, SsoError> {
         let app = self.enabled_application(slug)?;
         let message = binding::decode_redirect(raw_query)?;
         if message.kind != MessageKind::Request {
@@ -145,7 +155,12 @@ impl Idp {
         }
         let parsed = parse_authn_request(&message.xml)?;
         self.verify_redirect(&app, &message)?;
-        self.check(&app, &parsed.request, Endpoint::Redirect, message.relay_state)
+        self.check(
+            &app,
+            &parsed.request,
+            Endpoint::Redirect,
+            message.relay_state,
+        )
     }
 
     /// Checks an AuthnRequest received by HTTP-POST (Bindings 3.5); a
@@ -230,7 +245,10 @@ impl Idp {
             relay_state,
             force_authn: request.force_authn,
             is_passive: request.is_passive,
-            name_id_format: request.name_id_policy.as_ref().and_then(|p| p.format.clone()),
+            name_id_format: request
+                .name_id_policy
+                .as_ref()
+                .and_then(|p| p.format.clone()),
         })
     }
 
@@ -270,7 +288,10 @@ impl Idp {
         client_addr: Option<&str>,
     ) -> Result<PostForm, SsoError> {
         let app = self.application_for(request)?;
-        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let signer = self
+            .keyring
+            .get(app.keypair_id)
+            .map_err(InternalError::from)?;
         let now_ts = super::now();
         let now = timestamp(now_ts);
         let user = &session.user;
@@ -336,8 +357,18 @@ impl Idp {
             response_id = %built.response_id,
             "sign-in completed"
         );
-        self.audit("sign_in", Some(&user.username), Some(&app.slug), client_addr, None);
-        Ok(post_form(&app.acs_url, &built.xml, request.relay_state.as_deref()))
+        self.audit(
+            "sign_in",
+            Some(&user.username),
+            Some(&app.slug),
+            client_addr,
+            None,
+        );
+        Ok(post_form(
+            &app.acs_url,
+            &built.xml,
+            request.relay_state.as_deref(),
+        ))
     }
 
     /// Answers a passive request that finds no session: a Response with
@@ -361,7 +392,10 @@ impl Idp {
         second: Option<&str>,
         message: &str,
     ) -> Result<PostForm, SsoError> {
-        let signer = self.keyring.get(app.keypair_id).map_err(InternalError::from)?;
+        let signer = self
+            .keyring
+            .get(app.keypair_id)
+            .map_err(InternalError::from)?;
         let built = response::build_status_response(
             &app.issuer,
             &app.acs_url,
@@ -379,7 +413,11 @@ impl Idp {
             status = second.unwrap_or(top),
             "answered with an error status"
         );
-        Ok(post_form(&app.acs_url, &built.xml, request.relay_state.as_deref()))
+        Ok(post_form(
+            &app.acs_url,
+            &built.xml,
+            request.relay_state.as_deref(),
+        ))
     }
 
     /// The application a request was accepted for, as configured now. If

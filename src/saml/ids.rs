@@ -80,7 +80,9 @@ mod tests {
         assert!(!is_valid_id("id with space"));
         assert!(!is_valid_id("id<x"));
         assert!(!is_valid_id(&format!("_{}", "a".repeat(300))));
-        assert!(is_valid_id("ONELOGIN_4fee3b046395c4e751011e97f8900b5273d56685"));
+        assert!(is_valid_id(
+            "ONELOGIN_4fee3b046395c4e751011e97f8900b5273d56685"
+        ));
         assert!(is_valid_id("id-6e1c8f0c-7a33-4a1b-9f2e-1d2c3b4a5f60"));
     }
 }

@@ -144,7 +144,10 @@ mod tests {
             .unwrap();
         let flow = store.login_flow(&id, &browser, 1).unwrap().unwrap();
         assert_eq!(flow.csrf, csrf.expose());
-        assert!(store.login_flow(&id, &Token::generate(), 1).unwrap().is_none());
+        assert!(store
+            .login_flow(&id, &Token::generate(), 1)
+            .unwrap()
+            .is_none());
         assert!(store.login_flow(&id, &browser, 100).unwrap().is_none());
         assert!(store.consume_login_flow(&id).unwrap());
         assert!(!store.consume_login_flow(&id).unwrap());

@@ -56,8 +56,8 @@ impl Store {
         flow: &LogoutFlow,
         expires_at: i64,
     ) -> Result<LogoutFlow, StoreError> {
-        let json = serde_json::to_string(&flow.pending)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json =
+            serde_json::to_string(&flow.pending).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.with_conn(|conn| {
             conn.execute(
                 "INSERT INTO logout_flows (initiator_app_id, initiator_request_id, relay_state,
@@ -82,8 +82,8 @@ impl Store {
 
     /// Saves the flow's progress.
     pub fn save_logout_flow(&self, flow: &LogoutFlow) -> Result<(), StoreError> {
-        let json = serde_json::to_string(&flow.pending)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json =
+            serde_json::to_string(&flow.pending).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.with_conn(|conn| {
             conn.execute(
                 "UPDATE logout_flows SET pending_json = ?2, outstanding_id = ?3,

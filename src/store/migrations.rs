@@ -147,7 +147,9 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         run(&mut conn).unwrap();
         run(&mut conn).unwrap();
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
     }
 
@@ -155,6 +157,9 @@ mod tests {
     fn refuses_a_schema_from_a_newer_signet() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA user_version = 99").unwrap();
-        assert!(matches!(run(&mut conn), Err(StoreError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            run(&mut conn),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
     }
 }

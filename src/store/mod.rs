@@ -30,7 +30,10 @@ pub use users::{NewUser, User, UserChanges};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("{what} {value:?} already exists")]
@@ -75,7 +78,10 @@ impl Store {
 
     /// A private in-memory database, for tests.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        let name = format!("file:signet-{}?mode=memory&cache=shared", crate::saml::ids::new_id());
+        let name = format!(
+            "file:signet-{}?mode=memory&cache=shared",
+            crate::saml::ids::new_id()
+        );
         let store = Self::with_target(Target::Memory(name));
         // The shared in-memory database lives as long as one connection does.
         let keeper = store.connect()?;
@@ -95,12 +101,10 @@ impl Store {
 
     fn connect(&self) -> Result<Connection, StoreError> {
         let conn = match &self.inner.target {
-            Target::File(path) => {
-                Connection::open(path).map_err(|source| StoreError::Open {
-                    path: path.clone(),
-                    source,
-                })?
-            }
+            Target::File(path) => Connection::open(path).map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?,
             Target::Memory(name) => Connection::open_with_flags(
                 name,
                 OpenFlags::SQLITE_OPEN_READ_WRITE

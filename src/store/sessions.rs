@@ -42,7 +42,13 @@ impl Store {
                 "INSERT INTO sessions (id_hash, user_id, authn_instant, created_at,
                      expires_at, client_addr)
                  VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
-                params![token.digest(), user_id, authn_instant, expires_at, client_addr],
+                params![
+                    token.digest(),
+                    user_id,
+                    authn_instant,
+                    expires_at,
+                    client_addr
+                ],
             )?;
             Ok(())
         })?;
@@ -83,7 +89,10 @@ impl Store {
     pub fn delete_session(&self, token: &Token) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
-            tx.execute("DELETE FROM saml_sessions WHERE session_hash = ?1", [token.digest()])?;
+            tx.execute(
+                "DELETE FROM saml_sessions WHERE session_hash = ?1",
+                [token.digest()],
+            )?;
             tx.execute("DELETE FROM sessions WHERE id_hash = ?1", [token.digest()])?;
             tx.commit()?;
             Ok(())
@@ -196,7 +205,9 @@ mod tests {
         let (store, _) = store_with_user();
         assert!(store.remember_request_id("sp", "_a", 0, 100).unwrap());
         assert!(!store.remember_request_id("sp", "_a", 50, 150).unwrap());
-        assert!(store.remember_request_id("other-sp", "_a", 50, 150).unwrap());
+        assert!(store
+            .remember_request_id("other-sp", "_a", 50, 150)
+            .unwrap());
         assert!(store.remember_request_id("sp", "_a", 100, 200).unwrap());
     }
 

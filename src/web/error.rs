@@ -76,7 +76,10 @@ impl ResponseError for WebError {
             Self::Forbidden(m) => ("Not allowed", m.as_str()),
             Self::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error");
-                ("Something went wrong", "signet could not complete this request.")
+                (
+                    "Something went wrong",
+                    "signet could not complete this request.",
+                )
             }
         };
         pages::error_page(status, title, message)

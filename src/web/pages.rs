@@ -81,9 +81,12 @@ pub fn html(status: StatusCode, body: String, csp: &str) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(csp).unwrap_or(
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        )))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(csp).unwrap_or(HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'",
+            )),
+        ))
         .body(body)
 }
 

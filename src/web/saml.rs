@@ -67,7 +67,9 @@ pub async fn sso_continue(
     let idp = state.get_ref().clone();
     let parked = web::block(move || idp.unpark(&handoff)).await??;
     let Parked::SignIn(accepted) = parked else {
-        return Err(WebError::BadRequest("this link does not continue a sign-in".into()));
+        return Err(WebError::BadRequest(
+            "this link does not continue a sign-in".into(),
+        ));
     };
     continue_sign_in(&req, &state, accepted).await
 }

@@ -56,7 +56,10 @@ pub async fn slo_post(
         Err(handoff) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
-                format!("/application/saml/{target}/slo/continue/?handoff={}", handoff.expose()),
+                format!(
+                    "/application/saml/{target}/slo/continue/?handoff={}",
+                    handoff.expose()
+                ),
             ))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish()),
@@ -78,7 +81,9 @@ pub async fn slo_continue(
     let handoff = query.into_inner().handoff;
     let parked = web::block(move || idp.unpark(&handoff)).await??;
     let Parked::Logout(request) = parked else {
-        return Err(WebError::BadRequest("this link does not continue a sign-out".into()));
+        return Err(WebError::BadRequest(
+            "this link does not continue a sign-out".into(),
+        ));
     };
     logout_here(&req, &state, request).await
 }
