@@ -1,7 +1,7 @@
 //! Password hashing with Argon2id at OWASP's recommended parameters.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordVerifier, Version};
@@ -65,10 +65,46 @@ pub fn hash(password: &Password) -> Result<String, PasswordError> {
     openssl::rand::rand_bytes(&mut salt_bytes).map_err(|e| PasswordError::Hash(e.to_string()))?;
     let salt =
         SaltString::encode_b64(&salt_bytes).map_err(|e| PasswordError::Hash(e.to_string()))?;
-    hasher()
-        .hash_password(p.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordError::Hash(e.to_string()))
+    with_slot(|| {
+        hasher()
+            .hash_password(p.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| PasswordError::Hash(e.to_string()))
+    })
+}
+
+/// At most this many hashes run at once: each takes 19 MiB and a core, so
+/// a burst of logins queues here instead of exhausting memory.
+fn hash_slots() -> &'static Slots {
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Slots {
+            free: Mutex::new(cores * 2),
+            freed: Condvar::new(),
+        }
+    })
+}
+
+struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// Runs `f` holding one hashing slot. Blocking.
+fn with_slot<T>(f: impl FnOnce() -> T) -> T {
+    let slots = hash_slots();
+    {
+        let mut free = slots.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = slots.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+    }
+    let result = f();
+    *slots.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    slots.freed.notify_one();
+    result
 }
 
 /// Whether `password` matches `stored`. With no stored hash (unknown user, or
@@ -89,9 +125,11 @@ pub fn verify(password: &Password, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
-    let ok = hasher()
-        .verify_password(candidate.as_bytes(), &parsed)
-        .is_ok();
+    let ok = with_slot(|| {
+        hasher()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok()
+    });
     ok && real && !too_long
 }
 

@@ -11,6 +11,10 @@ use crate::store::{NewLoginFlow, Session};
 
 /// How long a login form stays usable.
 const FLOW_LIFETIME_SECONDS: i64 = 15 * 60;
+/// Failed logins of one (username, client address) pair that lock it...
+const MAX_FAILURES: u32 = 5;
+/// ...when they fall within this window; the lock lasts as long.
+const LOCK_WINDOW_SECONDS: i64 = 5 * 60;
 
 /// Why a login did not succeed. The page shows the same text for a wrong
 /// password and an unknown user.
@@ -22,6 +26,8 @@ pub enum LoginError {
     Csrf,
     #[error("wrong username or password")]
     BadCredentials,
+    #[error("too many failed sign-in attempts; wait {minutes} minutes and try again")]
+    Locked { minutes: i64 },
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -112,6 +118,24 @@ impl Idp {
             return Err(LoginError::Csrf);
         }
 
+        // The lock is keyed on the name as typed, so it answers the same
+        // whether or not the user exists.
+        let pair_addr = client_addr.unwrap_or("unknown");
+        let failures = self
+            .store
+            .login_failures_since(username, pair_addr, now - LOCK_WINDOW_SECONDS)
+            .map_err(InternalError::from)?;
+        if failures >= MAX_FAILURES {
+            tracing::warn!(
+                username,
+                client = pair_addr,
+                "login refused: pair is locked"
+            );
+            return Err(LoginError::Locked {
+                minutes: LOCK_WINDOW_SECONDS / 60,
+            });
+        }
+
         let record = self
             .store
             .user_credentials(username)
@@ -122,9 +146,15 @@ impl Idp {
         };
         let ok = password::verify(password, hash.as_deref());
         let Some(user) = user.filter(|_| ok) else {
+            self.store
+                .record_login_failure(username, pair_addr, now)
+                .map_err(InternalError::from)?;
             self.audit("login_failed", Some(username), None, client_addr, None);
             return Err(LoginError::BadCredentials);
         };
+        self.store
+            .clear_login_failures(username, pair_addr)
+            .map_err(InternalError::from)?;
 
         if !self
             .store

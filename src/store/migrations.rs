@@ -100,6 +100,12 @@ const MIGRATIONS: &[&str] = &[
         expires_at           INTEGER NOT NULL
     );
     CREATE INDEX logout_flows_expiry ON logout_flows(expires_at);
+    CREATE TABLE login_failures (
+        username    TEXT NOT NULL,
+        client_addr TEXT NOT NULL,
+        at          INTEGER NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures(username, client_addr, at);
     CREATE TABLE seen_requests (
         issuer     TEXT NOT NULL,
         request_id TEXT NOT NULL,

@@ -12,6 +12,7 @@ mod keypairs;
 mod logout;
 mod migrations;
 mod sessions;
+mod throttle;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -165,6 +166,10 @@ impl Store {
             n += tx.execute("DELETE FROM login_flows WHERE expires_at <= ?1", [now])?;
             n += tx.execute("DELETE FROM handoffs WHERE expires_at <= ?1", [now])?;
             n += tx.execute("DELETE FROM logout_flows WHERE expires_at <= ?1", [now])?;
+            n += tx.execute(
+                "DELETE FROM login_failures WHERE at <= ?1",
+                [now - throttle::FAILURE_RETENTION_SECONDS],
+            )?;
             n += tx.execute("DELETE FROM seen_requests WHERE expires_at <= ?1", [now])?;
             tx.commit()?;
             Ok(n)

@@ -17,6 +17,8 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -47,6 +49,7 @@ impl From<LoginError> for WebError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::Internal(inner) => inner.into(),
+            locked @ LoginError::Locked { .. } => Self::TooManyRequests(capitalised(&locked)),
             other => Self::BadRequest(other.to_string()),
         }
     }
@@ -64,6 +67,7 @@ impl ResponseError for WebError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +78,7 @@ impl ResponseError for WebError {
             Self::NotFound(m) => ("Not found", m.as_str()),
             Self::BadRequest(m) => ("Request refused", m.as_str()),
             Self::Forbidden(m) => ("Not allowed", m.as_str()),
+            Self::TooManyRequests(m) => ("Please wait", m.as_str()),
             Self::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error");
                 (
@@ -83,5 +88,15 @@ impl ResponseError for WebError {
             }
         };
         pages::error_page(status, title, message)
+    }
+}
+
+/// An error's text as a sentence for a page.
+fn capitalised(e: &impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => text,
     }
 }

@@ -132,21 +132,24 @@ pub async fn logout(
         Ok(idp.idp_initiated_logout(&token, &session, addr.as_deref())?)
     })
     .await??;
-    Ok(render_step(step))
+    let mut response = render_step(step);
+    // Only signet's own button drops the cookie: an SP's request that named
+    // no session of this browser must leave it signed in, and after one
+    // that did, the cookie names a deleted session anyway.
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    let _ = response.add_removal_cookie(&gone);
+    Ok(response)
 }
 
-/// Turns a logout step into a response; every one also drops the cookie.
+/// Turns a logout step into a response.
 fn render_step(step: LogoutStep) -> HttpResponse {
-    let mut response = match step {
+    match step {
         LogoutStep::Redirect(url) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
         LogoutStep::Post(form) => pages::autopost("Signing you out…", &form.action, &form.fields),
         LogoutStep::SignedOut => pages::render(StatusCode::OK, &pages::SignedOutPage),
-    };
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
-    let _ = response.add_removal_cookie(&gone);
-    response
+    }
 }
