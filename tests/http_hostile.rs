@@ -229,7 +229,7 @@ async fn refuses_a_repeated_saml_parameter() {
         sso_query(&format!("{one}&RelayState=b")),
         "more than once"
     );
-    let body = format!("SAMLRequest=AA&SAMLRequest=BB");
+    let body = "SAMLRequest=AA&SAMLRequest=BB".to_string();
     refused!(f, svc, post_form(SSO_POST, body), "more than once");
 }
 
@@ -714,7 +714,7 @@ async fn user_values_with_markup_come_out_escaped_and_equal_to_the_stored_value(
             .to_request(),
     )
     .await;
-    let xml = saml_response(&String::from_utf8(read_body(resp).await.to_vec()).unwrap());
+    let xml = saml_response(std::str::from_utf8(&read_body(resp).await).unwrap());
     assert!(!xml.contains("<!--"));
     assert_eq!(xml.matches("<saml:Assertion ").count(), 1);
     assert_eq!(xml.matches("<saml:NameID ").count(), 1);

@@ -41,30 +41,11 @@ macro_rules! sign_in_to {
             acs: Some($acs.to_string()),
             ..Default::default()
         };
-        let query = redirect_query(&req.xml(), None);
-        let uri = format!("/application/saml/{}/sso/binding/redirect/?{query}", $slug);
-        let resp = call_service(
-            &$svc,
-            $browser.apply(TestRequest::get().uri(&uri)).to_request(),
+        saml_response(
+            &sign_in_as_alice(&$svc, &mut $browser, $slug, &req, None)
+                .await
+                .body,
         )
-        .await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        $browser.keep(&resp);
-        let mut page = text(resp).await;
-        if page.contains("name=\"password\"") {
-            let resp = call_service(
-                &$svc,
-                $browser
-                    .apply(TestRequest::post().uri("/login/"))
-                    .insert_header(("content-type", "application/x-www-form-urlencoded"))
-                    .set_payload(login_body(&page, "alice", PASSWORD))
-                    .to_request(),
-            )
-            .await;
-            $browser.keep(&resp);
-            page = text(resp).await;
-        }
-        saml_response(&page)
     }};
 }
 

@@ -17,37 +17,21 @@ where
     String::from_utf8(read_body(resp).await.to_vec()).unwrap()
 }
 
-/// GET the redirect endpoint with `req`, log in as alice, return the auto-post page.
+/// GET the redirect endpoint with `req`, see the login page, log in as
+/// alice; returns the auto-post page's headers and body.
 macro_rules! sign_in {
     ($svc:expr, $browser:expr, $req:expr, $relay:expr) => {{
         let query = redirect_query(&$req.xml(), $relay);
-        let resp = call_service(
-            &$svc,
-            $browser
-                .apply(TestRequest::get().uri(&sso_redirect_path(&query)))
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        $browser.keep(&resp);
-        let login = body_text(resp).await;
+        let uri = sso_redirect_path(&query);
+        let login = visit(&$svc, &mut $browser, TestRequest::get().uri(&uri)).await;
         assert!(
-            login.contains("name=\"password\""),
-            "expected the login page: {login}"
+            login.has_login_form(),
+            "expected the login page: {}",
+            login.body
         );
-        let resp = call_service(
-            &$svc,
-            $browser
-                .apply(TestRequest::post().uri("/login/"))
-                .insert_header(("content-type", "application/x-www-form-urlencoded"))
-                .set_payload(login_body(&login, "alice", PASSWORD))
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        $browser.keep(&resp);
-        let headers = resp.headers().clone();
-        (headers, body_text(resp).await)
+        let page = submit_login(&$svc, &mut $browser, &login.body, "alice", PASSWORD).await;
+        assert_eq!(page.status, StatusCode::OK);
+        (page.headers, page.body)
     }};
 }
 

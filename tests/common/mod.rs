@@ -309,3 +309,113 @@ pub fn logout_response_xml(issuer: &str, in_response_to: &str, status: &str) -> 
         signet::saml::ids::new_id()
     )
 }
+
+/// A response as a test reads it.
+pub struct Page {
+    pub status: actix_web::http::StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn has_login_form(&self) -> bool {
+        self.body.contains("name=\"password\"")
+    }
+}
+
+/// Sends `req` with the browser's cookies, keeps the cookies it sets, and
+/// reads the whole answer.
+pub async fn visit<S, B>(svc: &S, browser: &mut Browser, req: TestRequest) -> Page
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+    B::Error: std::fmt::Debug,
+{
+    let resp = actix_web::test::call_service(svc, browser.apply(req).to_request()).await;
+    browser.keep(&resp);
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = actix_web::test::read_body(resp).await;
+    Page {
+        status,
+        headers,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+/// A urlencoded POST of `body` to `uri`.
+pub fn form_post(uri: &str, body: String) -> TestRequest {
+    TestRequest::post()
+        .uri(uri)
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload(body)
+}
+
+/// Submits the login form of `login_page` as `username`.
+pub async fn submit_login<S, B>(
+    svc: &S,
+    browser: &mut Browser,
+    login_page: &str,
+    username: &str,
+    password: &str,
+) -> Page
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+    B::Error: std::fmt::Debug,
+{
+    let body = login_body(login_page, username, password);
+    visit(svc, browser, form_post("/login/", body)).await
+}
+
+/// Sends `req` by the redirect binding to `slug`; when the login page comes,
+/// logs in as alice. Returns the final page (the auto-post form).
+pub async fn sign_in_as_alice<S, B>(
+    svc: &S,
+    browser: &mut Browser,
+    slug: &str,
+    req: &Req,
+    relay_state: Option<&str>,
+) -> Page
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+    B::Error: std::fmt::Debug,
+{
+    let query = redirect_query(&req.xml(), relay_state);
+    let uri = format!("/application/saml/{slug}/sso/binding/redirect/?{query}");
+    let first = visit(svc, browser, TestRequest::get().uri(&uri)).await;
+    assert_eq!(
+        first.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        first.body
+    );
+    if !first.has_login_form() {
+        return first;
+    }
+    let page = submit_login(svc, browser, &first.body, "alice", PASSWORD).await;
+    assert_eq!(
+        page.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        page.body
+    );
+    page
+}
