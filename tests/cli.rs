@@ -1,0 +1,264 @@
+//! The `signet` command line as an administrator uses it: the real binary,
+//! a real data directory, exit codes and messages.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            "listen = \"127.0.0.1:0\"\nexternal_url = \"https://sso.example.com\"\ndata_dir = \"{}\"\n",
+            dir.path().join("data").display()
+        );
+        std::fs::write(dir.path().join("signet.toml"), config).unwrap();
+        Self { dir }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("signet.toml")
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        run_with_config(&self.config(), args, stdin)
+    }
+}
+
+fn run_with_config(config: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("SIGNET_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_duplicates() {
+    let env = Env::new();
+    let add = |name: &str, email: &str| {
+        env.run(
+            &[
+                "user",
+                "add",
+                name,
+                "--email",
+                email,
+                "--given-name",
+                "Alice",
+            ],
+            "a long password\n",
+        )
+    };
+    let first = add("alice", "alice@example.com");
+    assert!(first.status.success(), "{}", stderr(&first));
+    let dup_name = add("alice", "other@example.com");
+    assert!(!dup_name.status.success());
+    assert!(
+        stderr(&dup_name).contains("username"),
+        "{}",
+        stderr(&dup_name)
+    );
+    let dup_email = add("alice2", "ALICE@example.com");
+    assert!(!dup_email.status.success());
+    assert!(
+        stderr(&dup_email).contains("email"),
+        "{}",
+        stderr(&dup_email)
+    );
+    let list = env.run(&["user", "list"], "");
+    assert_eq!(
+        stdout(&list)
+            .lines()
+            .filter(|l| l.starts_with("alice"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn user_add_refuses_values_xml_cannot_carry_and_short_passwords() {
+    let env = Env::new();
+    let ctl = env.run(
+        &[
+            "user",
+            "add",
+            "eve",
+            "--email",
+            "eve@example.com",
+            "--family-name",
+            "E\u{1b}[31m",
+        ],
+        "a long password\n",
+    );
+    assert!(!ctl.status.success());
+    assert!(stderr(&ctl).contains("family-name"), "{}", stderr(&ctl));
+    let short = env.run(
+        &["user", "add", "eve", "--email", "eve@example.com"],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("password"), "{}", stderr(&short));
+}
+
+#[test]
+fn app_create_prints_what_the_chatgpt_wizard_needs() {
+    let env = Env::new();
+    let out = env.run(
+        &[
+            "app",
+            "create",
+            "chatgpt",
+            "--name",
+            "ChatGPT",
+            "--acs-url",
+            "https://temp.temp",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Entity ID:        authentik"), "{text}");
+    assert!(text.contains("https://sso.example.com/application/saml/chatgpt/sso/binding/redirect/"));
+    assert!(text.contains("https://sso.example.com/application/saml/chatgpt/slo/binding/redirect/"));
+    assert!(text.contains("signet cert export chatgpt"));
+}
+
+#[test]
+fn cert_export_prints_the_signing_certificate_as_pem() {
+    let env = Env::new();
+    env.run(
+        &[
+            "app",
+            "create",
+            "a",
+            "--name",
+            "A",
+            "--acs-url",
+            "https://temp.temp",
+        ],
+        "",
+    );
+    let out = env.run(&["cert", "export", "a"], "");
+    assert!(out.status.success());
+    let pem = stdout(&out);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    openssl::x509::X509::from_pem(pem.as_bytes()).unwrap();
+    assert!(!pem.contains("PRIVATE KEY"));
+    let missing = env.run(&["cert", "export", "nope"], "");
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("nope"));
+}
+
+#[test]
+fn app_update_refuses_dangerous_urls_and_changes_nothing() {
+    let env = Env::new();
+    env.run(
+        &[
+            "app",
+            "create",
+            "a",
+            "--name",
+            "A",
+            "--acs-url",
+            "https://temp.temp",
+        ],
+        "",
+    );
+    for (flag, url) in [
+        ("--acs-url", "javascript:alert(1)"),
+        ("--acs-url", "data:text/html,hi"),
+        ("--acs-url", "/relative"),
+        ("--sls-url", "http://sp.example.com/sls"),
+        ("--launch-url", "javascript:alert(1)"),
+    ] {
+        let out = env.run(&["app", "update", "a", flag, url], "");
+        assert!(!out.status.success(), "{flag} {url} was accepted");
+        assert!(
+            stderr(&out).contains(flag.trim_start_matches("--")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let show = stdout(&env.run(&["app", "show", "a"], ""));
+    assert!(
+        show.contains("ACS URL:           https://temp.temp"),
+        "{show}"
+    );
+    let ok = env.run(
+        &[
+            "app",
+            "update",
+            "a",
+            "--acs-url",
+            "https://sp.example.com/acs?c=1",
+            "--audience",
+            "sp",
+        ],
+        "",
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let show = stdout(&env.run(&["app", "show", "a"], ""));
+    assert!(show.contains("https://sp.example.com/acs?c=1"));
+}
+
+#[test]
+fn an_unknown_configuration_key_stops_with_its_name() {
+    let env = Env::new();
+    std::fs::write(env.config(), "lisen = \"127.0.0.1:1\"\n").unwrap();
+    let out = env.run(&["user", "list"], "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("lisen"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_private_key_readable_by_others_stops_the_start_naming_the_file() {
+    let env = Env::new();
+    assert!(env.run(&["user", "list"], "").status.success());
+    let key = std::fs::read_dir(env.data().join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".key.pem"))
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.run(&["serve"], "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&key.display().to_string()),
+        "{}",
+        stderr(&out)
+    );
+}
