@@ -69,10 +69,15 @@ fn optional(
 /// Checks a service provider's certificate for signed requests.
 pub fn sp_certificate(pem: &str) -> Result<(), String> {
     let cert = X509::from_pem(pem.as_bytes()).map_err(|_| "is not a PEM certificate")?;
-    let key = cert.public_key().map_err(|_| "has an unreadable public key")?;
+    let key = cert
+        .public_key()
+        .map_err(|_| "has an unreadable public key")?;
     if let Ok(rsa) = key.rsa() {
         if rsa.size() * 8 < 2048 {
-            return Err(format!("has an RSA key of {} bits; at least 2048 needed", rsa.size() * 8));
+            return Err(format!(
+                "has an RSA key of {} bits; at least 2048 needed",
+                rsa.size() * 8
+            ));
         }
     } else if key.ec_key().is_err() {
         return Err("must hold an RSA or EC public key".into());
@@ -118,7 +123,10 @@ pub fn create_app_with_provider(
         }
     };
     if store.application(&input.slug)?.is_some() {
-        problems.push(("slug", format!("an application with slug {:?} exists", input.slug)));
+        problems.push((
+            "slug",
+            format!("an application with slug {:?} exists", input.slug),
+        ));
     }
     // A new application signs the assertion and not the response until told otherwise.
     let changes = plan_changes(&settings, (true, false), &mut problems);
@@ -137,11 +145,13 @@ pub fn create_app_with_provider(
     if is_empty(&changes) {
         return Ok(app);
     }
-    store.update_application(&app.slug, &changes).inspect_err(|_| {
-        // Leave nothing half made behind.
-        let _ = store.remove_application(&app.slug);
-    })
-    .map_err(AdminError::from)
+    store
+        .update_application(&app.slug, &changes)
+        .inspect_err(|_| {
+            // Leave nothing half made behind.
+            let _ = store.remove_application(&app.slug);
+        })
+        .map_err(AdminError::from)
 }
 
 /// The id of the keypair named `name`, or a message for the form.
@@ -187,7 +197,11 @@ fn plan_changes(
             None
         }
     };
-    changes.launch_url = keep(optional("launch-url", &update.launch_url, validate::endpoint_url));
+    changes.launch_url = keep(optional(
+        "launch-url",
+        &update.launch_url,
+        validate::endpoint_url,
+    ));
     changes.audience = keep(optional("audience", &update.audience, validate::entity_id));
     changes.sls_url = keep(optional("sls-url", &update.sls_url, validate::endpoint_url));
     changes.sp_cert_pem = keep(optional("sp-cert", &update.sp_cert_pem, sp_certificate));
@@ -244,8 +258,10 @@ fn plan_changes(
     if !signs_assertion && !signs_response {
         note(
             "sign-assertion",
-            Err("the assertion or the response must be signed; signet never sends unsigned ones"
-                .into()),
+            Err(
+                "the assertion or the response must be signed; signet never sends unsigned ones"
+                    .into(),
+            ),
         );
     }
     changes
@@ -271,8 +287,11 @@ pub fn reconfigure_app(
         })
     })?;
     let mut problems = Vec::new();
-    let mut changes =
-        plan_changes(&update, (current.sign_assertion, current.sign_response), &mut problems);
+    let mut changes = plan_changes(
+        &update,
+        (current.sign_assertion, current.sign_response),
+        &mut problems,
+    );
     if let Some(name) = keypair {
         match find_keypair(store, name) {
             Ok(id) if id != current.keypair_id => changes.keypair_id = Some(id),
@@ -319,7 +338,10 @@ mod tests {
         input.acs_url = "javascript:alert(1)".into();
         assert!(matches!(
             create_app(&store, input),
-            Err(AdminError::Invalid { field: "acs-url", .. })
+            Err(AdminError::Invalid {
+                field: "acs-url",
+                ..
+            })
         ));
         assert!(store.list_applications().unwrap().is_empty());
     }
@@ -365,7 +387,10 @@ mod tests {
             audience: Some(String::new()),
             ..Default::default()
         };
-        assert_eq!(update_app(&store, "chatgpt", update).unwrap().audience, None);
+        assert_eq!(
+            update_app(&store, "chatgpt", update).unwrap().audience,
+            None
+        );
     }
 
     #[test]
@@ -402,7 +427,10 @@ mod tests {
         assert_eq!(app.default_relay_state.as_deref(), Some("/home"));
         assert_eq!(app.sls_binding, SlsBinding::Post);
         let dup = create_app_with_provider(&store, chatgpt(), AppUpdate::default(), None);
-        assert!(matches!(dup, Err(AdminError::Invalid { field: "slug", .. })));
+        assert!(matches!(
+            dup,
+            Err(AdminError::Invalid { field: "slug", .. })
+        ));
     }
 
     #[test]

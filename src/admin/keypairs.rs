@@ -80,7 +80,13 @@ pub fn import_keypair(
     }
     AdminError::from_fields(problems)?;
     let key = checked.expect("checked above");
-    store_files(store, data_dir, name, key_pem.trim().as_bytes(), key.certificate_pem().as_bytes())
+    store_files(
+        store,
+        data_dir,
+        name,
+        key_pem.trim().as_bytes(),
+        key.certificate_pem().as_bytes(),
+    )
 }
 
 fn check_new_name(store: &Store, name: &str) -> Result<(), String> {
@@ -161,9 +167,15 @@ fn write_new_file(path: &PathBuf, bytes: &[u8], mode: u32) -> Result<(), AdminEr
 
 fn io_error(path: &Path, e: std::io::Error) -> AdminError {
     if e.kind() == std::io::ErrorKind::AlreadyExists {
-        return AdminError::invalid("name", format!("the file {} exists already", path.display()));
+        return AdminError::invalid(
+            "name",
+            format!("the file {} exists already", path.display()),
+        );
     }
-    AdminError::Store(crate::store::StoreError::Corrupt(format!("{}: {e}", path.display())))
+    AdminError::Store(crate::store::StoreError::Corrupt(format!(
+        "{}: {e}",
+        path.display()
+    )))
 }
 
 #[cfg(test)]
@@ -182,7 +194,8 @@ mod tests {
     /// A certificate for `key` valid from `from` to `to` days from now.
     pub(crate) fn cert_for(key: &PKey<Private>, from: i64, to: i64) -> String {
         let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_nid(Nid::COMMONNAME, "imported").unwrap();
+        name.append_entry_by_nid(Nid::COMMONNAME, "imported")
+            .unwrap();
         let name = name.build();
         let mut b = X509Builder::new().unwrap();
         b.set_version(2).unwrap();
@@ -191,8 +204,10 @@ mod tests {
         b.set_subject_name(&name).unwrap();
         b.set_issuer_name(&name).unwrap();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        b.set_not_before(&Asn1Time::from_unix(now + from * 86_400).unwrap()).unwrap();
-        b.set_not_after(&Asn1Time::from_unix(now + to * 86_400).unwrap()).unwrap();
+        b.set_not_before(&Asn1Time::from_unix(now + from * 86_400).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::from_unix(now + to * 86_400).unwrap())
+            .unwrap();
         b.set_pubkey(key).unwrap();
         b.sign(key, MessageDigest::sha256()).unwrap();
         String::from_utf8(b.build().to_pem().unwrap()).unwrap()
@@ -218,9 +233,18 @@ mod tests {
             EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
         )
         .unwrap();
-        let kp = import_keypair(&store, dir.path(), "ec-1", &cert_for(&key, -1, 30), &pem(&key))
-            .unwrap();
-        let mode = fs::metadata(dir.path().join(&kp.key_file)).unwrap().permissions().mode();
+        let kp = import_keypair(
+            &store,
+            dir.path(),
+            "ec-1",
+            &cert_for(&key, -1, 30),
+            &pem(&key),
+        )
+        .unwrap();
+        let mode = fs::metadata(dir.path().join(&kp.key_file))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         crate::keys::load_keypair(dir.path(), &kp).unwrap();
     }
@@ -233,10 +257,30 @@ mod tests {
         let other = rsa(2048);
         let weak = rsa(1024);
         let cases = [
-            (cert_for(&good, -1, 30), pem(&other), "private-key", "does not belong"),
-            (cert_for(&weak, -1, 30), pem(&weak), "private-key", "1024 bits"),
-            (cert_for(&good, -30, -1), pem(&good), "certificate", "expired"),
-            (cert_for(&good, 2, 30), pem(&good), "certificate", "not valid before"),
+            (
+                cert_for(&good, -1, 30),
+                pem(&other),
+                "private-key",
+                "does not belong",
+            ),
+            (
+                cert_for(&weak, -1, 30),
+                pem(&weak),
+                "private-key",
+                "1024 bits",
+            ),
+            (
+                cert_for(&good, -30, -1),
+                pem(&good),
+                "certificate",
+                "expired",
+            ),
+            (
+                cert_for(&good, 2, 30),
+                pem(&good),
+                "certificate",
+                "not valid before",
+            ),
             ("junk".into(), pem(&good), "certificate", "not a readable"),
         ];
         for (cert, key, field, words) in cases {

@@ -19,7 +19,10 @@ use crate::store::StoreError;
 pub enum AdminError {
     /// A value the operation refuses; `field` names the input.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// Several refused values at once, each with the input it belongs to.
     #[error("{}", join_fields(.0))]
     Fields(Vec<(&'static str, String)>),

@@ -57,7 +57,13 @@ mod tests {
             ..Default::default()
         };
         let err = add_user(&store, input, &Password::new("long enough".into())).unwrap_err();
-        assert!(matches!(err, AdminError::Invalid { field: "family-name", .. }));
+        assert!(matches!(
+            err,
+            AdminError::Invalid {
+                field: "family-name",
+                ..
+            }
+        ));
         assert!(store.list_users().unwrap().is_empty());
     }
 

@@ -12,7 +12,10 @@ pub fn text(value: &str, max: usize) -> Result<(), String> {
         return Err(format!("must be at most {max} characters"));
     }
     if let Some(c) = value.chars().find(|c| c.is_control() || !is_xml_char(*c)) {
-        return Err(format!("must not contain the control character U+{:04X}", c as u32));
+        return Err(format!(
+            "must not contain the control character U+{:04X}",
+            c as u32
+        ));
     }
     Ok(())
 }
@@ -97,7 +100,10 @@ pub fn endpoint_url(value: &str) -> Result<(), String> {
         return Err("must not carry a #fragment".into());
     }
     // `Url::parse` accepts `https:host` and backslashes; insist on the plain form.
-    if !value.to_ascii_lowercase().starts_with(&format!("{}://", url.scheme())) {
+    if !value
+        .to_ascii_lowercase()
+        .starts_with(&format!("{}://", url.scheme()))
+    {
         return Err("must start with https://".into());
     }
     Ok(())

@@ -217,7 +217,9 @@ impl Store {
                 Ok(())
             };
             let exists = tx
-                .query_row("SELECT 1 FROM applications WHERE slug = ?1", [slug], |_| Ok(()))
+                .query_row("SELECT 1 FROM applications WHERE slug = ?1", [slug], |_| {
+                    Ok(())
+                })
                 .optional()?
                 .is_some();
             if !exists {
@@ -301,7 +303,9 @@ mod tests {
     fn update_changes_only_the_given_fields() {
         let store = Store::open_in_memory().unwrap();
         let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
-        let before = store.create_application(&NewApplication::for_tests("chatgpt", kp.id)).unwrap();
+        let before = store
+            .create_application(&NewApplication::for_tests("chatgpt", kp.id))
+            .unwrap();
         assert!(before.sign_assertion && !before.sign_response);
         let changes = ApplicationChanges {
             acs_url: Some("https://x.example/acs?c=1".into()),
@@ -321,7 +325,9 @@ mod tests {
     fn duplicate_slug_is_refused() {
         let store = Store::open_in_memory().unwrap();
         let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
-        store.create_application(&NewApplication::for_tests("a", kp.id)).unwrap();
+        store
+            .create_application(&NewApplication::for_tests("a", kp.id))
+            .unwrap();
         assert!(matches!(
             store.create_application(&NewApplication::for_tests("a", kp.id)),
             Err(StoreError::Duplicate { .. })

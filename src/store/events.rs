@@ -110,18 +110,34 @@ mod tests {
         record(&store, "sign_in", Some("bob"), Some("chatgpt"));
         record(&store, "app_updated", Some("root"), Some("other"));
 
-        let all = store.list_events(&EventFilter { limit: 10, ..Default::default() }).unwrap();
+        let all = store
+            .list_events(&EventFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
         let kinds: Vec<_> = all.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["app_updated", "sign_in", "sign_in", "login"]);
 
-        let alice = EventFilter { username: Some("alice"), limit: 10, ..Default::default() };
+        let alice = EventFilter {
+            username: Some("alice"),
+            limit: 10,
+            ..Default::default()
+        };
         assert_eq!(store.list_events(&alice).unwrap().len(), 2);
-        let both = EventFilter { app_slug: Some("chatgpt"), ..alice.clone() };
+        let both = EventFilter {
+            app_slug: Some("chatgpt"),
+            ..alice.clone()
+        };
         let found = store.list_events(&both).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, "sign_in");
 
-        let page = EventFilter { before_id: Some(all[1].id), limit: 1, ..Default::default() };
+        let page = EventFilter {
+            before_id: Some(all[1].id),
+            limit: 1,
+            ..Default::default()
+        };
         assert_eq!(store.list_events(&page).unwrap(), vec![all[2].clone()]);
     }
 }

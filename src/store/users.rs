@@ -118,7 +118,11 @@ impl Store {
     pub fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         self.with_conn(|conn| {
             Ok(conn
-                .query_row(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"), [id], from_row)
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+                    [id],
+                    from_row,
+                )
                 .optional()?)
         })
     }
@@ -162,7 +166,11 @@ impl Store {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
             let exists: bool = tx
-                .query_row("SELECT 1 FROM users WHERE username = ?1", [username], |_| Ok(()))
+                .query_row(
+                    "SELECT 1 FROM users WHERE username = ?1",
+                    [username],
+                    |_| Ok(()),
+                )
                 .optional()?
                 .is_some();
             if !exists {
@@ -239,7 +247,14 @@ fn uuid_like() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 #[cfg(test)]
@@ -272,7 +287,10 @@ mod tests {
         same_name.email = "other@example.com".into();
         assert!(matches!(
             store.create_user(&same_name),
-            Err(StoreError::Duplicate { what: "username", .. })
+            Err(StoreError::Duplicate {
+                what: "username",
+                ..
+            })
         ));
         assert_eq!(store.list_users().unwrap().len(), 1);
     }

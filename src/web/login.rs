@@ -63,9 +63,13 @@ pub async fn show(
     let idp = state.get_ref().clone();
     let (browser, new_cookie) = browser_token(&req, &idp);
     let flow = query.flow.as_deref().and_then(Token::from_client);
-    let next = query.next.as_deref().and_then(local_path).map(|next| NextPage {
-        next: next.to_owned(),
-    });
+    let next = query
+        .next
+        .as_deref()
+        .and_then(local_path)
+        .map(|next| NextPage {
+            next: next.to_owned(),
+        });
     let form = web::block(move || {
         let begin = || {
             idp.begin_login(&browser, None, next.as_ref())
@@ -131,7 +135,12 @@ pub async fn submit(
             Ok(done) => {
                 let next = match &done.pending {
                     Some(Pending::SignIn(request)) => {
-                        let f = idp.issue(request, &done.session_token, &done.session, addr.as_deref())?;
+                        let f = idp.issue(
+                            request,
+                            &done.session_token,
+                            &done.session,
+                            addr.as_deref(),
+                        )?;
                         Next::Post(f.action, f.fields)
                     }
                     Some(Pending::Page(page)) => match local_path(&page.next) {
@@ -186,14 +195,8 @@ pub async fn submit(
 }
 
 enum Outcome {
-    Done {
-        session: Token,
-        next: Next,
-    },
-    Retry {
-        flow: String,
-        csrf: String,
-    },
+    Done { session: Token, next: Next },
+    Retry { flow: String, csrf: String },
 }
 
 /// Where the browser goes after a good login.

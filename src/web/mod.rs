@@ -2,6 +2,7 @@
 //! [`crate::idp`] flows off the async threads, and render the result; none
 //! of them reads or writes XML.
 
+mod admin;
 mod error;
 mod login;
 pub mod pages;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login/", web::post().to(login::submit))
         .route("/logout/", web::post().to(slo::logout))
         .route("/-/health/", web::get().to(health))
+        .configure(admin::configure)
         .route("/static/signet.css", web::get().to(stylesheet))
         .service(
             web::scope("/application/saml/{slug}")
