@@ -875,4 +875,13 @@ async fn cookies_set_before_login_are_worthless_and_the_session_id_changes() {
     .await;
     browser.keep(&resp);
     assert_ne!(browser.cookies["signet_session"], first);
+    assert!(
+        f.idp.session(Some(&first)).unwrap().is_none(),
+        "the old session ended"
+    );
+    assert!(f
+        .idp
+        .session(Some(&browser.cookies["signet_session"]))
+        .unwrap()
+        .is_some());
 }

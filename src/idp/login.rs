@@ -208,6 +208,28 @@ impl Idp {
 }
 
 impl Idp {
+    /// After a login in a browser that already had a session (ForceAuthn, or
+    /// another user), the old session ends: one browser, one session id.
+    /// Blocking.
+    pub fn supersede_session(
+        &self,
+        old_cookie: Option<&str>,
+        new: &Token,
+        user_id: &str,
+    ) -> Result<(), InternalError> {
+        let Some(old) = old_cookie.and_then(Token::from_client) else {
+            return Ok(());
+        };
+        if &old == new {
+            return Ok(());
+        }
+        let same_user = self
+            .store
+            .session(&old, super::now())?
+            .is_some_and(|s| s.user.id == user_id);
+        Ok(self.store.supersede_session(&old, new, same_user)?)
+    }
+
     /// The CSRF token of forms shown inside a session: derived from the
     /// session token, so it needs no storage, changes with every login and
     /// cannot be computed without the session cookie.

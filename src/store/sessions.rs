@@ -99,6 +99,33 @@ impl Store {
         })
     }
 
+    /// Ends session `old` in favour of `new` (a fresh login in the same
+    /// browser). With `same_user`, the SAML sessions opened under `old` move
+    /// to `new`, so a later logout still reaches those SPs.
+    pub fn supersede_session(
+        &self,
+        old: &Token,
+        new: &Token,
+        same_user: bool,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            if same_user {
+                tx.execute(
+                    "UPDATE saml_sessions SET session_hash = ?2 WHERE session_hash = ?1",
+                    params![old.digest(), new.digest()],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM saml_sessions WHERE session_hash = ?1",
+                [old.digest()],
+            )?;
+            tx.execute("DELETE FROM sessions WHERE id_hash = ?1", [old.digest()])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
     /// Records that an assertion opened `saml` within the session of `token`.
     pub fn record_saml_session(&self, token: &Token, saml: &SamlSession) -> Result<(), StoreError> {
         self.with_conn(|conn| {

@@ -120,6 +120,7 @@ pub async fn submit(
         .ok_or_else(|| WebError::BadRequest(LoginError::FlowExpired.to_string()))?;
     let addr = client_addr(&req, &idp);
     let username = form.username.clone();
+    let old_session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
 
     let result = web::block(move || -> Result<Outcome, WebError> {
         let password = Password::new(form.password);
@@ -133,6 +134,11 @@ pub async fn submit(
         );
         match login {
             Ok(done) => {
+                idp.supersede_session(
+                    old_session.as_deref(),
+                    &done.session_token,
+                    &done.session.user.id,
+                )?;
                 let next = match &done.pending {
                     Some(Pending::SignIn(request)) => {
                         let f = idp.issue(
@@ -212,9 +218,10 @@ pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, WebErr
     let idp = state.get_ref().clone();
     let cookie_value = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     let found = web::block(move || -> Result<_, WebError> {
-        let Some((_, session)) = idp.session(cookie_value.as_deref())? else {
+        let Some((token, session)) = idp.session(cookie_value.as_deref())? else {
             return Ok(None);
         };
+        let csrf = idp.session_csrf(&token);
         let apps = idp
             .store
             .list_applications()
@@ -229,10 +236,10 @@ pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, WebErr
                 name: a.name,
             })
             .collect::<Vec<_>>();
-        Ok(Some((session, apps)))
+        Ok(Some((session, apps, csrf)))
     })
     .await??;
-    let Some((session, apps)) = found else {
+    let Some((session, apps, csrf)) = found else {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/login/"))
             .finish());
@@ -243,6 +250,8 @@ pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, WebErr
             username: &session.user.username,
             display_name: &session.user.display_name(),
             apps: &apps,
+            is_admin: session.user.is_admin,
+            csrf: &csrf,
         },
     ))
 }

@@ -75,7 +75,9 @@ async fn stylesheet() -> HttpResponse {
 }
 
 async fn not_found() -> Result<HttpResponse, WebError> {
-    Err(WebError::NotFound("there is no page at this address".into()))
+    Err(WebError::NotFound(
+        "there is no page at this address".into(),
+    ))
 }
 
 /// A cookie with the attributes every signet cookie carries.
@@ -90,7 +92,10 @@ fn cookie(idp: &Idp, name: &'static str, value: String) -> Cookie<'static> {
 
 /// The browser token of this request, or a new one with its cookie to set.
 fn browser_token(req: &HttpRequest, idp: &Idp) -> (Token, Option<Cookie<'static>>) {
-    match req.cookie(BROWSER_COOKIE).and_then(|c| Token::from_client(c.value())) {
+    match req
+        .cookie(BROWSER_COOKIE)
+        .and_then(|c| Token::from_client(c.value()))
+    {
         Some(token) => (token, None),
         None => {
             let token = Token::generate();

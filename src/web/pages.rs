@@ -45,6 +45,7 @@ pub struct ErrorPage<'a> {
     pub status: u16,
     pub title: &'a str,
     pub message: &'a str,
+    pub hint: &'a str,
 }
 
 pub struct AppLink {
@@ -58,6 +59,9 @@ pub struct HomePage<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
     pub apps: &'a [AppLink],
+    pub is_admin: bool,
+    /// The session's CSRF token, for the Sign out form.
+    pub csrf: &'a str,
 }
 
 fn autopost_csp() -> &'static str {
@@ -119,12 +123,23 @@ pub fn autopost(heading: &str, action: &str, fields: &[(&'static str, String)]) 
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let hint = match status {
+        StatusCode::FORBIDDEN => "Ask your administrator if you need access.",
+        StatusCode::NOT_FOUND => "Check the address, or start again from the application.",
+        StatusCode::TOO_MANY_REQUESTS => "Wait, then try again.",
+        s if s.is_client_error() => {
+            "Return to the application you came from and try again. \
+             If this keeps happening, tell your administrator."
+        }
+        _ => "Try again in a moment. If this keeps happening, tell your administrator.",
+    };
     render(
         status,
         &ErrorPage {
             status: status.as_u16(),
             title,
             message,
+            hint,
         },
     )
 }
