@@ -14,7 +14,9 @@ impl Env {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = format!(
-            "listen = \"127.0.0.1:0\"\nexternal_url = \"https://sso.example.com\"\ndata_dir = \"{}\"\n",
+            "listen = \"127.0.0.1:0\"\n\
+             external_url = \"https://sso.example.com\"\n\
+             data_dir = \"{}\"\n",
             dir.path().join("data").display()
         );
         std::fs::write(dir.path().join("signet.toml"), config).unwrap();
@@ -148,8 +150,9 @@ fn app_create_prints_what_the_chatgpt_wizard_needs() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Entity ID:        authentik"), "{text}");
-    assert!(text.contains("https://sso.example.com/application/saml/chatgpt/sso/binding/redirect/"));
-    assert!(text.contains("https://sso.example.com/application/saml/chatgpt/slo/binding/redirect/"));
+    let base = "https://sso.example.com/application/saml/chatgpt";
+    assert!(text.contains(&format!("{base}/sso/binding/redirect/")));
+    assert!(text.contains(&format!("{base}/slo/binding/redirect/")));
     assert!(text.contains("signet cert export chatgpt"));
 }
 

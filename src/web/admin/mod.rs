@@ -35,7 +35,10 @@ document.querySelectorAll("button[data-copy]").forEach(function (b) {
   b.hidden = false;
   b.addEventListener("click", function () {
     var el = document.getElementById(b.dataset.copy);
-    var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+    var done = function () {
+      b.textContent = "Copied";
+      setTimeout(function () { b.textContent = "Copy"; }, 1500);
+    };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(el.textContent).then(done);
     } else {
@@ -51,7 +54,8 @@ if (nameInput && slugInput && slugInput.dataset.derive === "yes") {
   slugInput.addEventListener("input", function () { touched = slugInput.value !== ""; });
   nameInput.addEventListener("input", function () {
     if (!touched) {
-      slugInput.value = nameInput.value.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
+      slugInput.value = nameInput.value.toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
     }
   });
 }
