@@ -183,18 +183,24 @@ impl Keyring {
 }
 
 fn warn_about_validity(name: &str, key: &SigningKey, now: time::OffsetDateTime) {
+    if let Some(warning) = validity_warning(key, now) {
+        tracing::warn!(keypair = name, "{warning}");
+    }
+}
+
+/// What an administrator should hear about a certificate's dates, if
+/// anything: not valid now, or expiring within [`EXPIRY_WARNING_DAYS`].
+pub fn validity_warning(key: &SigningKey, now: time::OffsetDateTime) -> Option<String> {
     if let Err(e) = key.check_validity(now) {
-        tracing::warn!(keypair = name, "signing certificate is not valid now: {e}");
-        return;
+        return Some(format!("signing certificate is not valid now: {e}"));
     }
     let days_left = (key.not_after() - now).whole_days();
-    if days_left < EXPIRY_WARNING_DAYS {
-        tracing::warn!(
-            keypair = name,
-            days_left,
-            "signing certificate expires soon: publish a new one beside it"
-        );
-    }
+    (days_left < EXPIRY_WARNING_DAYS).then(|| {
+        format!(
+            "signing certificate expires in {days_left} days: \
+             publish a new one beside it at every SP"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -215,6 +221,19 @@ mod tests {
         assert_eq!(store.list_keypairs().unwrap().len(), 1);
         assert_eq!(fs::read(&key_path).unwrap(), first);
         Keyring::load_all(store, dir.path()).unwrap();
+    }
+
+    #[test]
+    fn certificates_expired_or_expiring_within_90_days_are_warned_about() {
+        let (key, _, _) = SigningKey::generate_self_signed("t", 365).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        assert_eq!(validity_warning(&key, now), None);
+        let soon = validity_warning(&key, now + time::Duration::days(300)).unwrap();
+        assert!(soon.contains("expires in"), "{soon}");
+        let late = validity_warning(&key, now + time::Duration::days(400)).unwrap();
+        assert!(late.contains("not valid now"), "{late}");
+        let early = validity_warning(&key, now - time::Duration::days(1)).unwrap();
+        assert!(early.contains("not valid now"), "{early}");
     }
 
     #[test]
