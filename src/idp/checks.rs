@@ -14,13 +14,17 @@ use crate::saml::xml_reader::Element;
 use crate::store::Application;
 
 impl Idp {
-    /// The application `slug`, refusing unknown and disabled ones.
-    pub(super) fn enabled_application(&self, slug: &str) -> Result<Application, SsoError> {
-        let app = self
-            .store
+    /// The application `slug`, whether enabled or not.
+    pub(super) fn application(&self, slug: &str) -> Result<Application, SsoError> {
+        self.store
             .application(slug)
             .map_err(InternalError::from)?
-            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
+            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))
+    }
+
+    /// The application `slug`, refusing unknown and disabled ones.
+    pub(super) fn enabled_application(&self, slug: &str) -> Result<Application, SsoError> {
+        let app = self.application(slug)?;
         if !app.enabled {
             return Err(SsoError::Disabled(slug.to_owned()));
         }

@@ -19,11 +19,7 @@ pub struct ProviderSummary {
 impl Idp {
     /// The application's IdP metadata (SAML Metadata 2.4.3). Blocking.
     pub fn metadata(&self, slug: &str) -> Result<String, SsoError> {
-        let app = self
-            .store
-            .application(slug)
-            .map_err(InternalError::from)?
-            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
+        let app = self.application(slug)?;
         let signer = self
             .keyring
             .get(app.keypair_id)
@@ -51,11 +47,7 @@ impl Idp {
     /// The application's signing certificate as PEM, and its keypair's name.
     /// Blocking.
     pub fn signing_certificate(&self, slug: &str) -> Result<(String, String), SsoError> {
-        let app = self
-            .store
-            .application(slug)
-            .map_err(InternalError::from)?
-            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
+        let app = self.application(slug)?;
         let signer = self
             .keyring
             .get(app.keypair_id)
@@ -65,11 +57,7 @@ impl Idp {
 
     /// The wizard's values for `slug`. Blocking.
     pub fn provider_summary(&self, slug: &str) -> Result<ProviderSummary, SsoError> {
-        let app = self
-            .store
-            .application(slug)
-            .map_err(InternalError::from)?
-            .ok_or_else(|| SsoError::UnknownApplication(slug.to_owned()))?;
+        let app = self.application(slug)?;
         let keypair = self
             .store
             .keypair(app.keypair_id)

@@ -15,8 +15,12 @@ use super::sso::{PostForm, SsoError};
 use super::{Idp, InternalError};
 use crate::saml::authn_request::{parse_logout_request, parse_logout_response, LogoutResponse};
 use crate::saml::binding::{self, MessageKind};
-use crate::saml::logout::{build_logout_request, build_logout_response, LogoutRequestContent};
+use crate::saml::logout::{
+    build_logout_request, build_logout_response, BuiltMessage, LogoutRequestContent,
+};
+use crate::saml::signing::SigningKey;
 use crate::saml::status;
+use crate::saml::xml_writer::EmitError;
 use crate::secret::Token;
 use crate::store::{Application, LogoutFlow, SamlSession, Session, SlsBinding};
 
@@ -236,22 +240,7 @@ impl Idp {
             Some("requested by the service provider"),
         );
 
-        let pending = others(&saml_sessions, Some(request.app_id));
-        let flow = LogoutFlow {
-            id: 0,
-            initiator_app_id: Some(initiator.id),
-            initiator_request_id: Some(request.request_id.clone()),
-            relay_state: request.relay_state.clone(),
-            pending,
-            outstanding_id: None,
-            outstanding_app_id: None,
-            partial: false,
-        };
-        let flow = self
-            .store
-            .create_logout_flow(&flow, super::now() + FLOW_LIFETIME_SECONDS)
-            .map_err(InternalError::from)?;
-        self.advance(flow)
+        self.propagate(Some(&request), others(&saml_sessions, Some(request.app_id)))
     }
 
     /// signet's own "Sign out": end the session and tell every SP of it.
@@ -277,12 +266,21 @@ impl Idp {
             client_addr,
             None,
         );
+        self.propagate(None, others(&saml_sessions, None))
+    }
+
+    /// Stores a new propagation and sends its first LogoutRequest.
+    fn propagate(
+        &self,
+        initiator: Option<&AcceptedLogout>,
+        pending: Vec<SamlSession>,
+    ) -> Result<LogoutStep, SsoError> {
         let flow = LogoutFlow {
             id: 0,
-            initiator_app_id: None,
-            initiator_request_id: None,
-            relay_state: None,
-            pending: others(&saml_sessions, None),
+            initiator_app_id: initiator.map(|r| r.app_id),
+            initiator_request_id: initiator.map(|r| r.request_id.clone()),
+            relay_state: initiator.and_then(|r| r.relay_state.clone()),
+            pending,
             outstanding_id: None,
             outstanding_app_id: None,
             partial: false,
@@ -361,27 +359,15 @@ impl Idp {
                 issue_instant: now,
                 not_on_or_after: now + time::Duration::seconds(REQUEST_LIFETIME_SECONDS),
             };
-            let step = match app.sls_binding {
-                SlsBinding::Redirect => {
-                    let built =
-                        build_logout_request(&content, None).map_err(InternalError::from)?;
-                    let url = signed_redirect(
-                        &sls_url,
-                        MessageKind::Request,
-                        &built.xml,
-                        None,
-                        &signer.key,
-                    )?;
-                    flow.outstanding_id = Some(built.id);
-                    LogoutStep::Redirect(url)
-                }
-                SlsBinding::Post => {
-                    let built = build_logout_request(&content, Some(&signer.key))
-                        .map_err(InternalError::from)?;
-                    flow.outstanding_id = Some(built.id);
-                    LogoutStep::Post(post_form(&sls_url, "SAMLRequest", &built.xml, None))
-                }
-            };
+            let (step, id) = deliver(
+                app.sls_binding,
+                &sls_url,
+                MessageKind::Request,
+                None,
+                &signer.key,
+                |key| build_logout_request(&content, key),
+            )?;
+            flow.outstanding_id = Some(id);
             flow.outstanding_app_id = Some(app.id);
             self.store
                 .save_logout_flow(&flow)
@@ -439,47 +425,25 @@ impl Idp {
             .get(app.keypair_id)
             .map_err(InternalError::from)?;
         let now = OffsetDateTime::now_utc();
-        let relay = request.relay_state.as_deref();
-        match app.sls_binding {
-            SlsBinding::Redirect => {
-                let built = build_logout_response(
+        let (step, _) = deliver(
+            app.sls_binding,
+            &sls_url,
+            MessageKind::Response,
+            request.relay_state.as_deref(),
+            &signer.key,
+            |key| {
+                build_logout_response(
                     &app.issuer,
                     &sls_url,
                     &request.request_id,
                     now,
                     top,
                     sub,
-                    None,
+                    key,
                 )
-                .map_err(InternalError::from)?;
-                let url = signed_redirect(
-                    &sls_url,
-                    MessageKind::Response,
-                    &built.xml,
-                    relay,
-                    &signer.key,
-                )?;
-                Ok(LogoutStep::Redirect(url))
-            }
-            SlsBinding::Post => {
-                let built = build_logout_response(
-                    &app.issuer,
-                    &sls_url,
-                    &request.request_id,
-                    now,
-                    top,
-                    sub,
-                    Some(&signer.key),
-                )
-                .map_err(InternalError::from)?;
-                Ok(LogoutStep::Post(post_form(
-                    &sls_url,
-                    "SAMLResponse",
-                    &built.xml,
-                    relay,
-                )))
-            }
-        }
+            },
+        )?;
+        Ok(step)
     }
 
     /// Parks a checked LogoutRequest that arrived by cross-site POST, which
@@ -510,13 +474,38 @@ fn others(sessions: &[SamlSession], except: Option<i64>) -> Vec<SamlSession> {
     out
 }
 
+/// Sends a logout message to an SP's SLS URL by its binding: unsigned XML
+/// in a signed redirect query (Bindings 3.4.4.1), or an enveloped-signed
+/// message in an auto-posted form (Bindings 3.5). Returns the message's ID.
+fn deliver(
+    binding: SlsBinding,
+    sls_url: &str,
+    kind: MessageKind,
+    relay_state: Option<&str>,
+    key: &SigningKey,
+    build: impl FnOnce(Option<&SigningKey>) -> Result<BuiltMessage, EmitError>,
+) -> Result<(LogoutStep, String), SsoError> {
+    match binding {
+        SlsBinding::Redirect => {
+            let built = build(None).map_err(InternalError::from)?;
+            let url = signed_redirect(sls_url, kind, &built.xml, relay_state, key)?;
+            Ok((LogoutStep::Redirect(url), built.id))
+        }
+        SlsBinding::Post => {
+            let built = build(Some(key)).map_err(InternalError::from)?;
+            let form = post_form(sls_url, kind.parameter(), &built.xml, relay_state);
+            Ok((LogoutStep::Post(form), built.id))
+        }
+    }
+}
+
 /// `url` with a signed redirect-binding query appended (Bindings 3.4.4.1).
 fn signed_redirect(
     url: &str,
     kind: MessageKind,
     xml: &str,
     relay_state: Option<&str>,
-    key: &crate::saml::signing::SigningKey,
+    key: &SigningKey,
 ) -> Result<String, SsoError> {
     let query = binding::encode_redirect_query(
         kind,
