@@ -650,3 +650,75 @@ async fn signed_response_option_signs_the_response_after_the_assertion() {
         "Response signature follows the Response Issuer"
     );
 }
+
+fn with_authn_context(comparison: &str, class: &str) -> Req {
+    Req {
+        children: format!(
+            "<samlp:RequestedAuthnContext Comparison=\"{comparison}\">\
+             <saml:AuthnContextClassRef>{class}</saml:AuthnContextClassRef>\
+             </samlp:RequestedAuthnContext>"
+        ),
+        ..Default::default()
+    }
+}
+
+const MFA: &str = "https://refeds.org/profile/mfa";
+
+#[actix_web::test]
+async fn unmet_authn_context_answers_no_authn_context_instead_of_a_login_page() {
+    let f = fixture();
+    let svc = service!(f);
+    let mut browser = Browser::default();
+    let req = with_authn_context("exact", MFA);
+    let page = visit(
+        &svc,
+        &mut browser,
+        TestRequest::get().uri(&sso_redirect_path(&redirect_query(&req.xml(), Some("r")))),
+    )
+    .await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.has_login_form(), "a password would not be enough");
+    assert_eq!(form_action(&page.body), ACS);
+    assert_eq!(field(&page.body, "RelayState").as_deref(), Some("r"));
+    let xml = saml_response(&page.body);
+    assert!(xml.contains("urn:oasis:names:tc:SAML:2.0:status:Requester"));
+    assert!(xml.contains("urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"));
+    assert!(xml.contains(&format!("InResponseTo=\"{}\"", req.id)));
+    assert!(!xml.contains("Assertion"));
+}
+
+#[actix_web::test]
+async fn unmet_authn_context_gets_no_assertion_even_with_a_session() {
+    let f = fixture();
+    let svc = service!(f);
+    let mut browser = Browser::default();
+    let (_, first) = sign_in!(svc, browser, Req::default(), None);
+    assert!(saml_response(&first).contains("<saml:Assertion "));
+
+    let req = with_authn_context("minimum", MFA);
+    let page = sign_in_as_alice(&svc, &mut browser, "chatgpt", &req, None).await;
+    let xml = saml_response(&page.body);
+    assert!(xml.contains("NoAuthnContext"));
+    assert!(!xml.contains("Assertion"));
+}
+
+#[actix_web::test]
+async fn authn_contexts_a_password_meets_sign_in_as_usual() {
+    let f = fixture();
+    let svc = service!(f);
+    let ppt = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+    let password = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
+    for req in [
+        with_authn_context("exact", ppt),
+        with_authn_context("minimum", password),
+        with_authn_context("better", password),
+        with_authn_context("maximum", MFA),
+    ] {
+        let mut browser = Browser::default();
+        let (_, page) = sign_in!(svc, browser, req, None);
+        let xml = saml_response(&page);
+        assert!(xml.contains("status:Success"), "{}", req.children);
+        assert!(xml.contains(&format!("<saml:AuthnContextClassRef>{ppt}")));
+    }
+}

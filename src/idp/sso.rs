@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Idp, InternalError};
-use crate::saml::authn_request::{parse_authn_request, AuthnRequest, RequestError};
+use crate::saml::authn_context;
+use crate::saml::authn_request::{
+    parse_authn_request, AuthnRequest, RequestError, RequestedAuthnContext,
+};
 use crate::saml::binding::{self, BindingError, MessageKind};
 use crate::saml::dsig::SignatureError;
 use crate::saml::response::{self, AssertionContent, Attribute, Signing};
@@ -87,6 +90,9 @@ pub struct AcceptedRequest {
     force_authn: bool,
     is_passive: bool,
     name_id_format: Option<String>,
+    /// Absent in flows stored before signet read it: no requirement.
+    #[serde(default)]
+    requested_authn_context: Option<RequestedAuthnContext>,
 }
 
 impl AcceptedRequest {
@@ -106,6 +112,14 @@ impl AcceptedRequest {
     /// The request forbids showing a login page (Core 3.4.1).
     pub fn is_passive(&self) -> bool {
         self.is_passive
+    }
+
+    /// Whether a password login meets the request's RequestedAuthnContext
+    /// (Core 3.3.2.2.1); a request without one is met by any login.
+    pub fn password_login_suffices(&self) -> bool {
+        self.requested_authn_context
+            .as_ref()
+            .is_none_or(|c| authn_context::satisfies(c, AC_PASSWORD_PROTECTED_TRANSPORT))
     }
 }
 
@@ -194,6 +208,7 @@ impl Idp {
             force_authn: false,
             is_passive: false,
             name_id_format: None,
+            requested_authn_context: None,
         })
     }
 
@@ -249,6 +264,7 @@ impl Idp {
                 .name_id_policy
                 .as_ref()
                 .and_then(|p| p.format.clone()),
+            requested_authn_context: request.requested_authn_context.clone(),
         })
     }
 
@@ -292,6 +308,9 @@ impl Idp {
             .keyring
             .get(app.keypair_id)
             .map_err(InternalError::from)?;
+        if !request.password_login_suffices() {
+            return self.no_authn_context(request);
+        }
         let now_ts = super::now();
         let now = timestamp(now_ts);
         let user = &session.user;
@@ -381,6 +400,20 @@ impl Idp {
             status::RESPONDER,
             Some(status::NO_PASSIVE),
             "the user is not signed in and the request forbids asking",
+        )
+    }
+
+    /// Answers a request whose RequestedAuthnContext a password login cannot
+    /// meet: status NoAuthnContext (Core 3.3.2.2.1), without asking the
+    /// user for a password that would not be enough. Blocking.
+    pub fn no_authn_context(&self, request: &AcceptedRequest) -> Result<PostForm, SsoError> {
+        let app = self.application_for(request)?;
+        self.status_response(
+            request,
+            &app,
+            status::REQUESTER,
+            Some(status::NO_AUTHN_CONTEXT),
+            "the requested authentication context cannot be met by a password sign-in",
         )
     }
 

@@ -84,7 +84,7 @@ pub struct NameIdPolicy {
 }
 
 /// `<samlp:RequestedAuthnContext>` (Core 3.3.2.2.1), class references only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RequestedAuthnContext {
     /// `exact` (the default), `minimum`, `maximum` or `better`.
     pub comparison: String,

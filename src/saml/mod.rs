@@ -3,6 +3,7 @@
 //! Nothing in this module knows about HTTP. The web layer hands it bytes and
 //! strings as they arrived and gets back typed values or XML text to send.
 
+pub mod authn_context;
 pub mod authn_request;
 pub mod binding;
 pub mod dsig;
@@ -46,6 +47,7 @@ pub mod status {
     pub const REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
     pub const RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
     pub const NO_PASSIVE: &str = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
+    pub const NO_AUTHN_CONTEXT: &str = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext";
     pub const INVALID_NAME_ID_POLICY: &str =
         "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy";
     pub const PARTIAL_LOGOUT: &str = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout";

@@ -122,6 +122,10 @@ pub(super) async fn continue_sign_in(
     let outcome = web::block(move || -> Result<Next, WebError> {
         let session = idp.session(cookie_value.as_deref())?;
         match session {
+            _ if !accepted.password_login_suffices() => {
+                let form = idp.no_authn_context(&accepted)?;
+                Ok(Next::Post(form.action, form.fields))
+            }
             Some((token, session)) if !accepted.force_authn() => {
                 let form = idp.issue(&accepted, &token, &session, addr.as_deref())?;
                 Ok(Next::Post(form.action, form.fields))
