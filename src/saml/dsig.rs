@@ -17,7 +17,7 @@ use super::{algorithms, NS_DSIG};
 pub enum SignatureError {
     #[error("signature algorithm {found:?} is not supported")]
     UnsupportedAlgorithm { found: String },
-    #[error("signature algorithm {found:?} is insecure and not allowed for this peer")]
+    #[error("algorithm {found:?} uses SHA-1, which is insecure and not allowed for this peer")]
     InsecureAlgorithm { found: String },
     #[error("digest algorithm {found:?} is not supported")]
     UnsupportedDigest { found: String },
@@ -264,10 +264,13 @@ fn base64_value(element: &Element, field: &'static str) -> Result<Vec<u8>, Signa
         .map_err(|_| SignatureError::Base64 { field })
 }
 
-/// The digest a `DigestMethod` names; SHA-1 only when allowed.
+/// The digest a `DigestMethod` names (RFC 6931): SHA-256, -384 or -512,
+/// and SHA-1 only when allowed.
 fn digest_algorithm(uri: &str, allow_sha1: bool) -> Result<MessageDigest, SignatureError> {
     match uri {
         algorithms::SHA256 => Ok(MessageDigest::sha256()),
+        algorithms::SHA384 => Ok(MessageDigest::sha384()),
+        algorithms::SHA512 => Ok(MessageDigest::sha512()),
         algorithms::SHA1 if allow_sha1 => Ok(MessageDigest::sha1()),
         algorithms::SHA1 => Err(SignatureError::InsecureAlgorithm {
             found: uri.to_owned(),
@@ -626,6 +629,8 @@ mod tests {
     const RSA_REQUEST: &str = include_str!("../../tests/fixtures/dsig/authn_request_rsa.xml");
     const RSA_SHA1_REQUEST: &str =
         include_str!("../../tests/fixtures/dsig/authn_request_rsa_sha1.xml");
+    const RSA_SHA512_REQUEST: &str =
+        include_str!("../../tests/fixtures/dsig/authn_request_rsa_sha512.xml");
     const EC_REQUEST: &str = include_str!("../../tests/fixtures/dsig/authn_request_ecdsa.xml");
     const RSA_LOGOUT: &str = include_str!("../../tests/fixtures/dsig/logout_request_rsa.xml");
     const INCLUSIVE_DEFAULT: &str = include_str!("../../tests/fixtures/dsig/inclusive_default.xml");
@@ -653,6 +658,16 @@ mod tests {
         verify(EC_REQUEST, EC_CERT, false).unwrap();
         verify(RSA_LOGOUT, RSA_CERT, false).unwrap();
         verify(RSA_SHA1_REQUEST, RSA_CERT, true).unwrap();
+        verify(RSA_SHA512_REQUEST, RSA_CERT, false).unwrap();
+    }
+
+    #[test]
+    fn sha512_digest_is_checked_like_sha256() {
+        let xml = RSA_SHA512_REQUEST.replace("newline and", "newline or");
+        assert_eq!(
+            verify(&xml, RSA_CERT, false),
+            Err(SignatureError::DigestMismatch)
+        );
     }
 
     #[test]
@@ -832,7 +847,7 @@ mod tests {
         ));
         let xml = RSA_REQUEST.replace(
             "http://www.w3.org/2001/04/xmlenc#sha256",
-            "http://www.w3.org/2001/04/xmlenc#sha512",
+            "http://www.w3.org/2001/04/xmldsig-more#md5",
         );
         assert!(matches!(
             verify(&xml, RSA_CERT, false),

@@ -61,6 +61,8 @@ pub mod algorithms {
     pub const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
     pub const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
     pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+    pub const SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
+    pub const SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
     pub const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
     pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
     pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
