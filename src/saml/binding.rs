@@ -61,6 +61,11 @@ pub enum BindingError {
     InflatedTooLarge { limit: usize },
     #[error("POST value is {found} bytes, more than the {limit} accepted")]
     PostTooLarge { limit: usize, found: usize },
+    #[error(
+        "the POST message is not XML: the HTTP-POST binding carries it base64-encoded \
+         but not deflated"
+    )]
+    PostNotXml,
 }
 
 /// Which protocol message a binding carried.
@@ -256,7 +261,7 @@ pub fn decode_redirect(raw_query: &str) -> Result<RedirectMessage, BindingError>
             Some(RedirectSignature {
                 sig_alg: utf8(alg.decoded, "SigAlg")?,
                 signature: BASE64
-                    .decode(&sig.decoded)
+                    .decode(without_line_breaks(&sig.decoded))
                     .map_err(|_| BindingError::Base64 {
                         parameter: "Signature",
                     })?,
@@ -265,8 +270,10 @@ pub fn decode_redirect(raw_query: &str) -> Result<RedirectMessage, BindingError>
         }
     };
 
+    // Some encoders wrap base64 in MIME lines (RFC 2045), which arrive as
+    // %0D%0A; the line breaks carry nothing.
     let deflated = BASE64
-        .decode(&message.decoded)
+        .decode(without_line_breaks(&message.decoded))
         .map_err(|_| BindingError::Base64 {
             parameter: kind.parameter(),
         })?;
@@ -278,6 +285,14 @@ pub fn decode_redirect(raw_query: &str) -> Result<RedirectMessage, BindingError>
         relay_state,
         signature,
     })
+}
+
+fn without_line_breaks(encoded: &[u8]) -> Vec<u8> {
+    encoded
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\r' | b'\n'))
+        .collect()
 }
 
 /// Verifies a redirect-binding signature over its signed octets
@@ -315,6 +330,15 @@ pub fn decode_post(value: &str) -> Result<Vec<u8>, BindingError> {
             limit: MAX_MESSAGE_BYTES,
             found: decoded.len(),
         });
+    }
+    // A message starts with markup, after an optional byte order mark and
+    // whitespace; anything else is most often a deflated message sent by
+    // the redirect binding's rules, which deserves its own explanation.
+    let body = decoded
+        .strip_prefix("\u{FEFF}".as_bytes())
+        .unwrap_or(&decoded);
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'<') {
+        return Err(BindingError::PostNotXml);
     }
     Ok(decoded)
 }
@@ -560,6 +584,33 @@ mod tests {
         let q = message_param();
         let q = q.trim_end_matches("%3D");
         assert_eq!(decode_redirect(q).unwrap().xml, XML.as_bytes());
+    }
+
+    #[test]
+    fn accepts_base64_in_mime_lines_and_signs_the_lines_as_sent() {
+        let key = rsa();
+        let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+        std::io::Write::write_all(&mut deflated, XML.as_bytes()).unwrap();
+        let b64 = STANDARD.encode(deflated.finish().unwrap());
+        let lines: Vec<String> = b64
+            .as_bytes()
+            .chunks(76)
+            .map(|c| percent_encode(std::str::from_utf8(c).unwrap()))
+            .collect();
+        let unsigned = format!(
+            "SAMLRequest={}&SigAlg={}",
+            lines.join("%0D%0A"),
+            percent_encode(algorithms::RSA_SHA256)
+        );
+        let m = decode_redirect(&signed_query(&unsigned, key, MessageDigest::sha256())).unwrap();
+        assert_eq!(m.xml, XML.as_bytes());
+        let sig = m.signature.unwrap();
+        assert!(sig.signed_octets.contains("%0D%0A"));
+        verify_redirect_signature(&sig, &public(key), false).unwrap();
+
+        // Only line breaks are forgiven: a space (`+` in a query) is not.
+        let spaced = format!("SAMLRequest={}", lines.join("+"));
+        assert!(matches!(refused(&spaced), BindingError::Base64 { .. }));
     }
 
     #[test]
@@ -852,5 +903,17 @@ mod tests {
             decode_post("!!!!"),
             Err(BindingError::Base64 { .. })
         ));
+    }
+
+    #[test]
+    fn a_deflated_post_message_is_told_apart() {
+        let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+        std::io::Write::write_all(&mut deflated, XML.as_bytes()).unwrap();
+        let value = STANDARD.encode(deflated.finish().unwrap());
+        assert_eq!(decode_post(&value), Err(BindingError::PostNotXml));
+        assert_eq!(decode_post(""), Err(BindingError::PostNotXml));
+
+        let with_bom = STANDARD.encode(format!("\u{FEFF}\n {XML}"));
+        assert!(decode_post(&with_bom).is_ok());
     }
 }

@@ -396,10 +396,36 @@ fn check_declaration(prefix: Option<&str>, uri: &str) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// XML 1.0 [40], [44]: each attribute is preceded by white space, so a
+/// closing quote is followed by white space, `/` or the end of the tag.
+/// quick-xml reads `a="1"b="2"` as two attributes; libxml2 refuses it.
+fn check_attribute_separation(tag: &[u8]) -> Result<(), XmlError> {
+    let mut quote = None;
+    let mut after_value = false;
+    for &b in tag {
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+                after_value = true;
+            }
+            continue;
+        }
+        if after_value && !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/') {
+            return Err(malformed("attributes are not separated by white space"));
+        }
+        after_value = false;
+        if b == b'"' || b == b'\'' {
+            quote = Some(b);
+        }
+    }
+    Ok(())
+}
+
 /// Reads a start tag into an element, pushing its declarations onto `scope`.
 fn start_element(start: &BytesStart<'_>, scope: &mut Scope) -> Result<Element, XmlError> {
     let raw_name = std::str::from_utf8(start.name().into_inner()).map_err(|_| XmlError::NotUtf8)?;
     let (prefix, local) = split_qname(raw_name)?;
+    check_attribute_separation(start)?;
 
     let mut ns_decls = Vec::new();
     let mut plain = Vec::new();
@@ -554,6 +580,10 @@ pub fn parse(xml: &[u8]) -> Result<Element, XmlError> {
     }
     let text = std::str::from_utf8(xml).map_err(|_| XmlError::NotUtf8)?;
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    // One byte order mark is allowed; quick-xml would skip a second one.
+    if text.starts_with('\u{FEFF}') {
+        return Err(XmlError::InvalidChar { found: 0xFEFF });
+    }
 
     let mut reader = Reader::from_str(text);
     let config = reader.config_mut();
@@ -715,6 +745,35 @@ mod tests {
             root.text_only(),
             Err(XmlError::NotTextOnly { .. })
         ));
+    }
+
+    #[test]
+    fn refuses_attributes_not_separated_by_white_space() {
+        for xml in [
+            r#"<a x="1"y="2"/>"#,
+            r#"<a x='1'y="2"></a>"#,
+            r#"<a x="1"y="2">t</a>"#,
+        ] {
+            assert!(matches!(err(xml), XmlError::Malformed(_)), "{xml}");
+        }
+        for xml in [
+            r#"<a x="1" y="2"/>"#,
+            "<a x=\"1\"\n\ty='2'/>",
+            r#"<a x="it's" y='say "hi"'/>"#,
+            r#"<a x="1"></a>"#,
+            r#"<a/>"#,
+        ] {
+            assert!(parse(xml.as_bytes()).is_ok(), "{xml}");
+        }
+    }
+
+    #[test]
+    fn accepts_one_byte_order_mark_only() {
+        assert!(parse("\u{FEFF}<a/>".as_bytes()).is_ok());
+        assert_eq!(
+            err("\u{FEFF}\u{FEFF}<a/>"),
+            XmlError::InvalidChar { found: 0xFEFF }
+        );
     }
 
     #[test]
