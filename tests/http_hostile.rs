@@ -112,6 +112,15 @@ async fn refuses_a_payload_that_is_not_raw_deflate() {
 }
 
 #[actix_web::test]
+async fn refuses_a_deflated_post_message_saying_the_binding_does_not_deflate() {
+    let f = fixture();
+    let svc = service!(f);
+    let deflated = b64(&deflate_bytes(Req::default().xml().as_bytes()));
+    let body = format!("SAMLRequest={}", pct(&deflated));
+    refused!(f, svc, post_form(SSO_POST, body), "not deflated");
+}
+
+#[actix_web::test]
 async fn refuses_a_deflate_bomb_quickly() {
     let f = fixture();
     let svc = service!(f);
@@ -502,6 +511,17 @@ fn signed_fixture() -> (Fixture, signet::saml::signing::SigningKey) {
     (f, sp_key)
 }
 
+/// A request as a signing SP sends it: a signed message names its
+/// Destination (Bindings 3.4.5.2).
+fn signed_req() -> Req {
+    Req {
+        destination: Some(format!(
+            "{BASE}/application/saml/chatgpt/sso/binding/redirect/"
+        )),
+        ..Default::default()
+    }
+}
+
 fn signed_query(key: &signet::saml::signing::SigningKey, xml: &str, relay: Option<&str>) -> String {
     binding::encode_redirect_query(
         MessageKind::Request,
@@ -527,6 +547,20 @@ async fn refuses_a_missing_signature_or_sig_alg_when_signing_is_required() {
         .filter(|p| !p.starts_with("Signature="))
         .collect();
     refused!(f, svc, sso_query(&without_sig.join("&")), "Signature");
+}
+
+#[actix_web::test]
+async fn refuses_a_signed_request_that_names_no_destination() {
+    let (f, key) = signed_fixture();
+    let svc = service!(f);
+    let q = signed_query(&key, &Req::default().xml(), None);
+    refused!(f, svc, sso_query(&q), "names no Destination");
+
+    let q = signed_query(&key, &signed_req().xml(), None);
+    let resp = call_service(&svc, sso_query(&q).to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = String::from_utf8(read_body(resp).await.to_vec()).unwrap();
+    assert!(page.contains("name=\"password\""), "{page}");
 }
 
 #[actix_web::test]
@@ -571,7 +605,7 @@ async fn refuses_rsa_sha1_and_unknown_algorithms_unless_insecure_allowed() {
     refused!(
         f,
         svc,
-        sso_query(&sha1_query(&Req::default().xml())),
+        sso_query(&sha1_query(&signed_req().xml())),
         "insecure"
     );
     let unknown = format!(
@@ -591,7 +625,7 @@ async fn refuses_rsa_sha1_and_unknown_algorithms_unless_insecure_allowed() {
     let svc = service!(lenient);
     let resp = call_service(
         &svc,
-        sso_query(&sha1_query(&Req::default().xml())).to_request(),
+        sso_query(&sha1_query(&signed_req().xml())).to_request(),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -622,7 +656,7 @@ async fn a_signature_over_a_relay_state_with_special_characters_verifies_as_sent
     let svc = service!(f);
     // Encode RelayState the way some SPs do: `~ * '` literal, space as %20,
     // lowercase escapes. The signature covers these exact bytes.
-    let xml = Req::default().xml();
+    let xml = signed_req().xml();
     let head = format!(
         "SAMLRequest={}&RelayState=a~b*c'd%20e%2fF&SigAlg={}",
         pct(&deflate_b64(&xml)),
@@ -806,6 +840,38 @@ async fn five_failures_lock_the_pair_without_telling_whether_the_user_exists() {
     let (status, page) = try_login!(svc, browser, "alice", PASSWORD, other);
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("name=\"SAMLResponse\""));
+}
+
+#[actix_web::test]
+async fn a_pasted_huge_user_name_is_cut_for_the_lock_and_the_log() {
+    let f = fixture();
+    let svc = service!(f);
+    let peer: std::net::SocketAddr = "192.0.2.10:4000".parse().unwrap();
+    let head = "alice".repeat(20);
+    let mut browser = Browser::default();
+    // Varying what follows the first 64 bytes does not dodge the lock.
+    for i in 0..5 {
+        let name = format!("{head}{}", "x".repeat(4000 + i));
+        let (status, _) = try_login!(svc, browser, &name, "wrong password", peer);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let name = format!("{head}-last");
+    let (status, _) = try_login!(svc, browser, &name, "wrong password", peer);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+
+    let events = f
+        .idp
+        .store
+        .list_events(&signet::store::events::EventFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let failed: Vec<_> = events.iter().filter(|e| e.kind == "login_failed").collect();
+    assert_eq!(failed.len(), 5);
+    for e in failed {
+        assert_eq!(e.username.as_deref(), Some(&head[..64]));
+    }
 }
 
 #[actix_web::test]

@@ -449,7 +449,12 @@ async fn sp_with_a_certificate_must_sign_its_logout_requests() {
     let svc = service!(f);
     let mut browser = Browser::default();
     // Requests must now be signed: sign the AuthnRequest too.
-    let req = Req::default();
+    let req = Req {
+        destination: Some(format!(
+            "{BASE}/application/saml/chatgpt/sso/binding/redirect/"
+        )),
+        ..Default::default()
+    };
     let query = binding::encode_redirect_query(
         MessageKind::Request,
         &req.xml(),
@@ -479,7 +484,35 @@ async fn sp_with_a_certificate_must_sign_its_logout_requests() {
     browser.keep(&resp);
     let index = xml_attr(&saml_response(&text(resp).await), "SessionIndex").unwrap();
 
-    let request = logout_request_xml(AUDIENCE, "alice@example.com", Some(&index));
+    let sign = |xml: &str| {
+        binding::encode_redirect_query(
+            MessageKind::Request,
+            xml,
+            None,
+            sp_key.signature_algorithm(),
+            |o| sp_key.sign(o),
+        )
+        .unwrap()
+    };
+    // Signed, but for no named recipient: it could have been meant for
+    // another IdP (Bindings 3.4.5.2).
+    let undirected = logout_request_xml(AUDIENCE, "alice@example.com", Some(&index));
+    let resp = call_service(
+        &svc,
+        browser
+            .apply(TestRequest::get().uri(&slo_path("chatgpt", &sign(&undirected))))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(text(resp).await.contains("names no Destination"));
+    assert!(has_session(&f, &browser));
+
+    let request = undirected.replacen(
+        " Version=",
+        &format!(" Destination=\"{BASE}/application/saml/chatgpt/slo/binding/redirect/\" Version="),
+        1,
+    );
     let unsigned = redirect_logout_query(&request, None);
     let resp = call_service(
         &svc,
@@ -491,14 +524,7 @@ async fn sp_with_a_certificate_must_sign_its_logout_requests() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(has_session(&f, &browser));
 
-    let signed = binding::encode_redirect_query(
-        MessageKind::Request,
-        &request,
-        None,
-        sp_key.signature_algorithm(),
-        |o| sp_key.sign(o),
-    )
-    .unwrap();
+    let signed = sign(&request);
     let tampered = signed.replacen("SAMLRequest=", "SAMLRequest=A", 1);
     let resp = call_service(
         &svc,

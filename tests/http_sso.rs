@@ -709,16 +709,22 @@ async fn authn_contexts_a_password_meets_sign_in_as_usual() {
     let svc = service!(f);
     let ppt = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
     let password = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
-    for req in [
-        with_authn_context("exact", ppt),
-        with_authn_context("minimum", password),
-        with_authn_context("better", password),
-        with_authn_context("maximum", MFA),
+    for (req, stated) in [
+        (with_authn_context("exact", ppt), ppt),
+        (with_authn_context("exact", password), password),
+        (with_authn_context("minimum", password), ppt),
+        (with_authn_context("better", password), ppt),
+        (with_authn_context("maximum", MFA), ppt),
+        (with_authn_context("maximum", password), password),
     ] {
         let mut browser = Browser::default();
         let (_, page) = sign_in!(svc, browser, req, None);
         let xml = saml_response(&page);
         assert!(xml.contains("status:Success"), "{}", req.children);
-        assert!(xml.contains(&format!("<saml:AuthnContextClassRef>{ppt}")));
+        assert!(
+            xml.contains(&format!("<saml:AuthnContextClassRef>{stated}</")),
+            "{} should state {stated}",
+            req.children
+        );
     }
 }

@@ -84,12 +84,15 @@ impl Idp {
         }
     }
 
-    /// A Destination, when present, must be the URL the message arrived at.
+    /// A Destination, when present, must be the URL the message arrived at;
+    /// a signed message must carry one (Bindings 3.4.5.2, 3.5.5.2), or a
+    /// message its SP signed for another recipient could be replayed here.
     pub(super) fn check_destination(
         &self,
         app: &Application,
         endpoint: &str,
         destination: Option<&str>,
+        signed: bool,
     ) -> Result<(), SsoError> {
         let expected = self.app_url(&app.slug, endpoint);
         match destination {
@@ -99,6 +102,7 @@ impl Idp {
                     found: found.to_owned(),
                 })
             }
+            None if signed => Err(SsoError::DestinationRequired { expected }),
             _ => Ok(()),
         }
     }

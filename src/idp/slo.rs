@@ -94,7 +94,7 @@ impl Idp {
             }
             MessageKind::Response => {
                 let parsed = parse_logout_response(&message.xml)?;
-                self.check_logout_response(&app, parsed.response, endpoint)
+                self.check_logout_response(&app, parsed.response, endpoint, signed)
                     .map(SloMessage::Response)
             }
         }
@@ -121,8 +121,8 @@ impl Idp {
             }
             MessageKind::Response => {
                 let parsed = parse_logout_response(&xml)?;
-                self.verify_post(&app, &parsed.root, parsed.response.has_signature)?;
-                self.check_logout_response(&app, parsed.response, endpoint)
+                let signed = self.verify_post(&app, &parsed.root, parsed.response.has_signature)?;
+                self.check_logout_response(&app, parsed.response, endpoint, signed)
                     .map(SloMessage::Response)
             }
         }
@@ -137,7 +137,8 @@ impl Idp {
         relay_state: Option<String>,
     ) -> Result<AcceptedLogout, SsoError> {
         self.check_issuer(app, Some(&request.issuer))?;
-        self.check_destination(app, endpoint, request.destination.as_deref())?;
+        let destination = request.destination.as_deref();
+        self.check_destination(app, endpoint, destination, signed)?;
         if let Some(limit) = request.not_on_or_after {
             let skew = self.config.clock_skew_seconds as i64;
             if limit.unix_timestamp() + skew <= super::now() {
@@ -163,9 +164,11 @@ impl Idp {
         app: &Application,
         response: LogoutResponse,
         endpoint: &str,
+        signed: bool,
     ) -> Result<CheckedLogoutResponse, SsoError> {
         self.check_issuer(app, Some(&response.issuer))?;
-        self.check_destination(app, endpoint, response.destination.as_deref())?;
+        let destination = response.destination.as_deref();
+        self.check_destination(app, endpoint, destination, signed)?;
         self.check_fresh(
             &response.issuer,
             response.id.as_str(),

@@ -34,7 +34,7 @@ pub enum SsoError {
     Binding(#[from] BindingError),
     #[error("expected a SAMLRequest, got a SAMLResponse")]
     NotARequest,
-    #[error("the AuthnRequest is not acceptable: {0}")]
+    #[error("the SAML message is not acceptable: {0}")]
     Request(#[from] RequestError),
     #[error("the request's signature was not accepted: {0}")]
     Signature(#[from] SignatureError),
@@ -61,6 +61,8 @@ pub enum SsoError {
     UnsupportedBinding(String),
     #[error("the request's Destination is {found:?}, this endpoint is {expected:?}")]
     DestinationMismatch { expected: String, found: String },
+    #[error("the message is signed but names no Destination; it must be {expected:?}")]
+    DestinationRequired { expected: String },
     #[error("the request was issued at {issued}, outside the accepted clock skew")]
     Stale { issued: String },
     #[error("the request {0} was already used")]
@@ -114,12 +116,19 @@ impl AcceptedRequest {
         self.is_passive
     }
 
-    /// Whether a password login meets the request's RequestedAuthnContext
-    /// (Core 3.3.2.2.1); a request without one is met by any login.
+    /// The AuthnContextClassRef a password sign-in states for this request,
+    /// or `None` when the request's RequestedAuthnContext asks for more
+    /// (Core 3.3.2.2.1).
+    fn password_login_class(&self) -> Option<&'static str> {
+        authn_context::stated_class(
+            self.requested_authn_context.as_ref(),
+            AC_PASSWORD_PROTECTED_TRANSPORT,
+        )
+    }
+
+    /// Whether a password sign-in meets the request at all.
     pub fn password_login_suffices(&self) -> bool {
-        self.requested_authn_context
-            .as_ref()
-            .is_none_or(|c| authn_context::satisfies(c, AC_PASSWORD_PROTECTED_TRANSPORT))
+        self.password_login_class().is_some()
     }
 }
 
@@ -168,11 +177,12 @@ impl Idp {
             return Err(SsoError::NotARequest);
         }
         let parsed = parse_authn_request(&message.xml)?;
-        self.verify_redirect(&app, &message)?;
+        let signed = self.verify_redirect(&app, &message)?;
         self.check(
             &app,
             &parsed.request,
             Endpoint::Redirect,
+            signed,
             message.relay_state,
         )
     }
@@ -189,9 +199,9 @@ impl Idp {
         let app = self.enabled_application(slug)?;
         let xml = binding::decode_post(saml_request)?;
         let parsed = parse_authn_request(&xml)?;
-        self.verify_post(&app, &parsed.root, parsed.request.has_signature)?;
+        let signed = self.verify_post(&app, &parsed.root, parsed.request.has_signature)?;
         let relay_state = post_relay_state(relay_state)?;
-        self.check(&app, &parsed.request, Endpoint::Post, relay_state)
+        self.check(&app, &parsed.request, Endpoint::Post, signed, relay_state)
     }
 
     /// An IdP-initiated sign-in (SAML Profiles 4.1.5): no request, the
@@ -218,6 +228,7 @@ impl Idp {
         app: &Application,
         request: &AuthnRequest,
         endpoint: Endpoint,
+        signed: bool,
         relay_state: Option<String>,
     ) -> Result<AcceptedRequest, SsoError> {
         self.check_issuer(app, request.issuer.as_deref())?;
@@ -239,7 +250,8 @@ impl Idp {
                 return Err(SsoError::UnsupportedBinding(b.clone()));
             }
         }
-        self.check_destination(app, endpoint.path(), request.destination.as_deref())?;
+        let destination = request.destination.as_deref();
+        self.check_destination(app, endpoint.path(), destination, signed)?;
         // Replays are scoped by Issuer; requests without one by application.
         let replay_scope = request.issuer.clone().unwrap_or_else(|| app.slug.clone());
         self.check_fresh(&replay_scope, request.id.as_str(), request.issue_instant)?;
@@ -308,9 +320,9 @@ impl Idp {
             .keyring
             .get(app.keypair_id)
             .map_err(InternalError::from)?;
-        if !request.password_login_suffices() {
+        let Some(authn_context_class_ref) = request.password_login_class() else {
             return self.no_authn_context(request);
-        }
+        };
         let now_ts = super::now();
         let now = timestamp(now_ts);
         let user = &session.user;
@@ -328,8 +340,24 @@ impl Idp {
         };
 
         let attributes = user_attributes(user);
-        let session_index = ids::new_id();
         let session_not_on_or_after = session.expires_at;
+        // Recorded before the assertion is built: an assertion is never sent
+        // for a SAML session that single logout would not know of.
+        let session_index = self
+            .store
+            .open_saml_session(
+                session_token,
+                &SamlSession {
+                    app_id: app.id,
+                    user_id: user.id.clone(),
+                    name_id: name_id.clone(),
+                    name_id_format: name_id_format.clone(),
+                    session_index: ids::new_id(),
+                    issued_at: now_ts,
+                    expires_at: session_not_on_or_after,
+                },
+            )
+            .map_err(InternalError::from)?;
         let content = AssertionContent {
             issuer: &app.issuer,
             destination: &app.acs_url,
@@ -344,7 +372,7 @@ impl Idp {
             authn_instant: timestamp(session.authn_instant),
             session_index: &session_index,
             session_not_on_or_after: timestamp(session_not_on_or_after),
-            authn_context_class_ref: AC_PASSWORD_PROTECTED_TRANSPORT,
+            authn_context_class_ref,
             attributes: &attributes,
         };
         let signing = Signing {
@@ -354,20 +382,6 @@ impl Idp {
         let built = response::build_response(&content, signing, &signer.key)
             .map_err(InternalError::from)?;
 
-        self.store
-            .record_saml_session(
-                session_token,
-                &SamlSession {
-                    app_id: app.id,
-                    user_id: user.id.clone(),
-                    name_id: name_id.clone(),
-                    name_id_format: name_id_format.clone(),
-                    session_index: session_index.clone(),
-                    issued_at: now_ts,
-                    expires_at: session_not_on_or_after,
-                },
-            )
-            .map_err(InternalError::from)?;
         tracing::info!(
             sp = app.audience.as_deref().unwrap_or(&app.slug),
             app = %app.slug,

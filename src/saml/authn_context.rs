@@ -13,7 +13,7 @@ pub const AC_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspeci
 /// a password over a transport that need not be protected.
 pub const AC_PASSWORD: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
 
-/// How a class compares with the one signet performs.
+/// How a class compares with the one signet performed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strength {
     Weaker,
@@ -21,35 +21,73 @@ enum Strength {
     Stronger,
 }
 
-fn strength(class: &str, performed: &str) -> Strength {
-    if class == performed {
-        return Strength::Same;
-    }
-    match (performed, class) {
-        (AC_PASSWORD_PROTECTED_TRANSPORT, AC_UNSPECIFIED | AC_PASSWORD) => Strength::Weaker,
-        _ => Strength::Stronger,
+/// Classes that also truthfully describe an authentication of class
+/// `performed`: a password over TLS is a password sign-in too.
+fn implied(performed: &str) -> &'static [&'static str] {
+    match performed {
+        AC_PASSWORD_PROTECTED_TRANSPORT => &[AC_PASSWORD],
+        _ => &[],
     }
 }
 
-/// Whether an authentication of class `performed` satisfies `requested`.
-///
-/// - `exact`: `performed` is one of the classes; `unspecified` asks for no
-///   particular one and is met by any.
-/// - `minimum`: `performed` is at least as strong as one of them.
-/// - `better`: `performed` is stronger than every one of them.
-/// - `maximum`: `performed` does not exceed one of them.
-pub fn satisfies(requested: &RequestedAuthnContext, performed: &str) -> bool {
-    let mut classes = requested.class_refs.iter().map(|c| strength(c, performed));
-    match requested.comparison.as_str() {
-        "minimum" => classes.any(|s| s != Strength::Stronger),
-        "better" => classes.all(|s| s == Strength::Weaker),
-        "maximum" => classes.any(|s| s != Strength::Weaker),
-        // The parser admits only these four; "exact" is the default.
-        _ => requested
-            .class_refs
-            .iter()
-            .any(|c| c == performed || c == AC_UNSPECIFIED),
+fn strength(class: &str, performed: &str) -> Strength {
+    if class == performed {
+        Strength::Same
+    } else if class == AC_UNSPECIFIED || implied(performed).contains(&class) {
+        Strength::Weaker
+    } else {
+        Strength::Stronger
     }
+}
+
+/// The class to state in the AuthnStatement for an authentication of class
+/// `performed` (a `&'static` constant of this crate), or `None` when it does
+/// not meet `requested`:
+///
+/// - `exact`: the first listed class that describes it; `unspecified` asks
+///   for no particular class and is met by any.
+/// - `minimum`: `performed`, if at least as strong as one listed class.
+/// - `better`: `performed`, if stronger than every listed class.
+/// - `maximum`: `performed` if it does not exceed one listed class (or one
+///   is `unspecified`), else the strongest listed class that describes it.
+pub fn stated_class(
+    requested: Option<&RequestedAuthnContext>,
+    performed: &'static str,
+) -> Option<&'static str> {
+    let Some(requested) = requested else {
+        return Some(performed);
+    };
+    let classes = &requested.class_refs;
+    let describing = |c: &String| -> Option<&'static str> {
+        if c == performed || c == AC_UNSPECIFIED {
+            Some(performed)
+        } else {
+            implied(performed).iter().copied().find(|i| i == c)
+        }
+    };
+    let met = match requested.comparison.as_str() {
+        "minimum" => classes
+            .iter()
+            .any(|c| strength(c, performed) != Strength::Stronger),
+        "better" => classes
+            .iter()
+            .all(|c| strength(c, performed) == Strength::Weaker),
+        "maximum" => {
+            let no_limit =
+                |c: &String| c == AC_UNSPECIFIED || strength(c, performed) != Strength::Weaker;
+            if classes.iter().any(no_limit) {
+                true
+            } else {
+                return implied(performed)
+                    .iter()
+                    .copied()
+                    .find(|i| classes.iter().any(|c| c == i));
+            }
+        }
+        // The parser admits only these four; "exact" is the default.
+        _ => return classes.iter().find_map(describing),
+    };
+    met.then_some(performed)
 }
 
 #[cfg(test)]
@@ -67,48 +105,58 @@ mod tests {
         }
     }
 
+    fn stated(comparison: &str, classes: &[&str]) -> Option<&'static str> {
+        stated_class(Some(&ctx(comparison, classes)), PPT)
+    }
+
     #[test]
-    fn exact_is_met_by_the_performed_class_or_unspecified_only() {
-        assert!(satisfies(&ctx("exact", &[PPT]), PPT));
-        assert!(satisfies(&ctx("exact", &[X509, PPT]), PPT));
-        assert!(satisfies(&ctx("exact", &[AC_UNSPECIFIED]), PPT));
-        assert!(!satisfies(&ctx("exact", &[AC_PASSWORD]), PPT));
-        assert!(!satisfies(&ctx("exact", &[MFA]), PPT));
+    fn no_requested_context_states_the_performed_class() {
+        assert_eq!(stated_class(None, PPT), Some(PPT));
+    }
+
+    #[test]
+    fn exact_states_the_first_listed_class_that_describes_the_login() {
+        assert_eq!(stated("exact", &[PPT]), Some(PPT));
+        assert_eq!(stated("exact", &[X509, PPT]), Some(PPT));
+        assert_eq!(stated("exact", &[AC_UNSPECIFIED]), Some(PPT));
+        assert_eq!(stated("exact", &[AC_PASSWORD]), Some(AC_PASSWORD));
+        assert_eq!(stated("exact", &[MFA, AC_PASSWORD, PPT]), Some(AC_PASSWORD));
+        assert_eq!(stated("exact", &[MFA]), None);
+        assert_eq!(stated("exact", &[X509, MFA]), None);
     }
 
     #[test]
     fn minimum_is_met_when_one_class_is_no_stronger() {
-        assert!(satisfies(&ctx("minimum", &[AC_PASSWORD]), PPT));
-        assert!(satisfies(&ctx("minimum", &[PPT]), PPT));
-        assert!(satisfies(&ctx("minimum", &[MFA, AC_PASSWORD]), PPT));
-        assert!(!satisfies(&ctx("minimum", &[MFA]), PPT));
-        assert!(!satisfies(&ctx("minimum", &[X509, MFA]), PPT));
+        assert_eq!(stated("minimum", &[AC_PASSWORD]), Some(PPT));
+        assert_eq!(stated("minimum", &[PPT]), Some(PPT));
+        assert_eq!(stated("minimum", &[MFA, AC_PASSWORD]), Some(PPT));
+        assert_eq!(stated("minimum", &[MFA]), None);
+        assert_eq!(stated("minimum", &[X509, MFA]), None);
     }
 
     #[test]
     fn better_needs_every_class_to_be_weaker() {
-        assert!(satisfies(&ctx("better", &[AC_PASSWORD]), PPT));
-        assert!(satisfies(
-            &ctx("better", &[AC_PASSWORD, AC_UNSPECIFIED]),
-            PPT
-        ));
-        assert!(!satisfies(&ctx("better", &[PPT]), PPT));
-        assert!(!satisfies(&ctx("better", &[AC_PASSWORD, MFA]), PPT));
+        assert_eq!(stated("better", &[AC_PASSWORD]), Some(PPT));
+        assert_eq!(stated("better", &[AC_PASSWORD, AC_UNSPECIFIED]), Some(PPT));
+        assert_eq!(stated("better", &[PPT]), None);
+        assert_eq!(stated("better", &[AC_PASSWORD, MFA]), None);
     }
 
     #[test]
-    fn maximum_is_met_unless_every_class_is_weaker() {
-        assert!(satisfies(&ctx("maximum", &[PPT]), PPT));
-        assert!(satisfies(&ctx("maximum", &[MFA]), PPT));
-        assert!(satisfies(&ctx("maximum", &[AC_PASSWORD, X509]), PPT));
-        assert!(!satisfies(&ctx("maximum", &[AC_PASSWORD]), PPT));
+    fn maximum_never_states_more_than_the_strongest_listed_class() {
+        assert_eq!(stated("maximum", &[PPT]), Some(PPT));
+        assert_eq!(stated("maximum", &[MFA]), Some(PPT));
+        assert_eq!(stated("maximum", &[AC_PASSWORD, X509]), Some(PPT));
+        assert_eq!(stated("maximum", &[AC_PASSWORD]), Some(AC_PASSWORD));
+        assert_eq!(stated("maximum", &[AC_UNSPECIFIED]), Some(PPT));
     }
 
     #[test]
     fn unknown_classes_count_as_stronger() {
         let odd = "urn:example:ac:classes:retina-scan";
-        assert!(!satisfies(&ctx("exact", &[odd]), PPT));
-        assert!(!satisfies(&ctx("minimum", &[odd]), PPT));
-        assert!(satisfies(&ctx("maximum", &[odd]), PPT));
+        assert_eq!(stated("exact", &[odd]), None);
+        assert_eq!(stated("minimum", &[odd]), None);
+        assert_eq!(stated("better", &[odd]), None);
+        assert_eq!(stated("maximum", &[odd]), Some(PPT));
     }
 }

@@ -7,6 +7,9 @@ use super::users::User;
 use super::{Store, StoreError};
 use crate::secret::Token;
 
+/// Most SAML sessions one signet session keeps at one service provider.
+pub const MAX_SAML_SESSIONS_PER_APP: i64 = 16;
+
 /// A live signet session.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -126,25 +129,72 @@ impl Store {
         })
     }
 
-    /// Records that an assertion opened `saml` within the session of `token`.
-    pub fn record_saml_session(&self, token: &Token, saml: &SamlSession) -> Result<(), StoreError> {
+    /// Records that an assertion opened `saml` within the session of `token`
+    /// and returns the SessionIndex to send. A later assertion to the same
+    /// SP for the same NameID in the same session keeps its SessionIndex
+    /// (Core 2.7.2: it names the session, not the assertion), and an SP
+    /// keeps at most [`MAX_SAML_SESSIONS_PER_APP`] of them, the newest, so a
+    /// signed-in user cannot grow the table by signing in again and again.
+    pub fn open_saml_session(
+        &self,
+        token: &Token,
+        saml: &SamlSession,
+    ) -> Result<String, StoreError> {
         self.with_conn(|conn| {
-            conn.execute(
-                "INSERT INTO saml_sessions (session_hash, app_id, user_id, name_id,
-                     name_id_format, session_index, issued_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    token.digest(),
-                    saml.app_id,
-                    saml.user_id,
-                    saml.name_id,
-                    saml.name_id_format,
-                    saml.session_index,
-                    saml.issued_at,
-                    saml.expires_at
-                ],
-            )?;
-            Ok(())
+            let tx = conn.transaction()?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT session_index FROM saml_sessions
+                     WHERE session_hash = ?1 AND app_id = ?2 AND name_id = ?3
+                       AND name_id_format = ?4
+                     ORDER BY id DESC LIMIT 1",
+                    params![
+                        token.digest(),
+                        saml.app_id,
+                        saml.name_id,
+                        saml.name_id_format
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let index = match existing {
+                Some(index) => {
+                    tx.execute(
+                        "UPDATE saml_sessions SET issued_at = ?3, expires_at = ?4
+                         WHERE session_hash = ?1 AND session_index = ?2",
+                        params![token.digest(), index, saml.issued_at, saml.expires_at],
+                    )?;
+                    index
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO saml_sessions (session_hash, app_id, user_id, name_id,
+                             name_id_format, session_index, issued_at, expires_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![
+                            token.digest(),
+                            saml.app_id,
+                            saml.user_id,
+                            saml.name_id,
+                            saml.name_id_format,
+                            saml.session_index,
+                            saml.issued_at,
+                            saml.expires_at
+                        ],
+                    )?;
+                    tx.execute(
+                        "DELETE FROM saml_sessions
+                         WHERE session_hash = ?1 AND app_id = ?2 AND id NOT IN (
+                             SELECT id FROM saml_sessions
+                             WHERE session_hash = ?1 AND app_id = ?2
+                             ORDER BY id DESC LIMIT ?3)",
+                        params![token.digest(), saml.app_id, MAX_SAML_SESSIONS_PER_APP],
+                    )?;
+                    saml.session_index.clone()
+                }
+            };
+            tx.commit()?;
+            Ok(index)
         })
     }
 
@@ -255,9 +305,61 @@ mod tests {
             issued_at: 0,
             expires_at: 1000,
         };
-        store.record_saml_session(&token, &saml).unwrap();
+        assert_eq!(store.open_saml_session(&token, &saml).unwrap(), "_s");
         assert_eq!(store.saml_sessions(&token).unwrap(), vec![saml]);
         store.delete_session(&token).unwrap();
         assert!(store.saml_sessions(&token).unwrap().is_empty());
+    }
+
+    #[test]
+    fn signing_in_again_to_an_sp_keeps_the_session_index_and_bounds_the_rows() {
+        let (store, user) = store_with_user();
+        let token = store.create_session(&user.id, 0, 1000, None).unwrap();
+        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
+        let app = store
+            .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
+            .unwrap();
+        let saml = |name_id: &str, index: &str, at: i64| SamlSession {
+            app_id: app.id,
+            user_id: user.id.clone(),
+            name_id: name_id.into(),
+            name_id_format: "f".into(),
+            session_index: index.into(),
+            issued_at: at,
+            expires_at: 1000,
+        };
+
+        assert_eq!(
+            store
+                .open_saml_session(&token, &saml("bob", "_1", 1))
+                .unwrap(),
+            "_1"
+        );
+        assert_eq!(
+            store
+                .open_saml_session(&token, &saml("bob", "_2", 2))
+                .unwrap(),
+            "_1"
+        );
+        let rows = store.saml_sessions(&token).unwrap();
+        assert_eq!(rows, vec![saml("bob", "_1", 2)]);
+
+        // A new NameID (transient ones are) opens a new SAML session; only
+        // the newest few are kept.
+        let many = MAX_SAML_SESSIONS_PER_APP + 5;
+        for i in 0..many {
+            let index = format!("_t{i}");
+            let opened = store
+                .open_saml_session(&token, &saml(&format!("t{i}"), &index, 3))
+                .unwrap();
+            assert_eq!(opened, index);
+        }
+        let rows = store.saml_sessions(&token).unwrap();
+        assert_eq!(rows.len() as i64, MAX_SAML_SESSIONS_PER_APP);
+        assert_eq!(
+            rows.last().unwrap().session_index,
+            format!("_t{}", many - 1)
+        );
+        assert!(rows.iter().all(|r| r.session_index != "_1"));
     }
 }
