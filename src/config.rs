@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The variable that names the configuration file when `--config` is absent.
 pub const CONFIG_ENV: &str = "SIGNET_CONFIG";
@@ -28,7 +28,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration. Field names are the TOML keys.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Socket address the HTTP server binds.
@@ -50,6 +50,8 @@ pub struct Config {
     pub insecure_allow_sha1: bool,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// How long audit events (sign-ins, sign-outs, admin changes) are kept.
+    pub event_retention_days: u64,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             insecure_allow_sha1: false,
             workers: 0,
+            event_retention_days: 365,
         }
     }
 }
@@ -79,6 +82,7 @@ const ENV_KEYS: &[(&str, EnvType)] = &[
     ("trusted_proxies", EnvType::List),
     ("insecure_allow_sha1", EnvType::Bool),
     ("workers", EnvType::Int),
+    ("event_retention_days", EnvType::Int),
 ];
 
 #[derive(Clone, Copy)]
@@ -169,6 +173,12 @@ impl Config {
                 message: "must be at most 3600".into(),
             });
         }
+        if !(1..=36_500).contains(&self.event_retention_days) {
+            return Err(ConfigError::Invalid {
+                key: "event_retention_days",
+                message: "must be 1 to 36500".into(),
+            });
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid {
                 key: "data_dir",
@@ -193,6 +203,11 @@ impl Config {
     /// Whether cookies must carry `Secure`: browsers reach signet over https.
     pub fn secure_cookies(&self) -> bool {
         self.external_url.starts_with("https://")
+    }
+
+    /// Audit events older than this many seconds are deleted.
+    pub fn event_retention_seconds(&self) -> i64 {
+        i64::try_from(self.event_retention_days * 86_400).unwrap_or(i64::MAX)
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -283,5 +298,28 @@ mod tests {
             Config::from_parts("external_url = \"https://idp.example.com/\"", None, &[]).unwrap();
         assert!(c.secure_cookies());
         assert_eq!(c.base_url(), "https://idp.example.com");
+    }
+
+    #[test]
+    fn example_file_documents_every_key_with_its_default() {
+        let text = include_str!("../config.example.toml");
+        let table: toml::Table = text.parse().unwrap();
+        let example = Config::from_parts(text, None, &[]).unwrap();
+        assert_eq!(format!("{example:?}"), format!("{:?}", Config::default()));
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        let mut documented: Vec<&String> = table.keys().collect();
+        let mut known: Vec<&String> = defaults.keys().collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
+    }
+
+    #[test]
+    fn event_retention_is_bounded() {
+        let err = Config::from_parts("event_retention_days = 0\n", None, &[]).unwrap_err();
+        assert!(err.to_string().contains("event_retention_days"), "{err}");
+        let c =
+            Config::from_parts("", None, &env(&[("SIGNET_EVENT_RETENTION_DAYS", "30")])).unwrap();
+        assert_eq!(c.event_retention_seconds(), 30 * 86_400);
     }
 }

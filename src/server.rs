@@ -102,13 +102,15 @@ pub fn serve(idp: Arc<Idp>) -> Result<(), StartError> {
     })
 }
 
-/// Deletes expired sessions, flows and replay-cache entries every minute.
+/// Deletes expired sessions, flows, replay-cache entries and old audit
+/// events every minute.
 async fn purge_loop(idp: Arc<Idp>) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
         let store = idp.store.clone();
-        match web::block(move || store.purge_expired(crate::store::unix_now())).await {
+        let retention = idp.config.event_retention_seconds();
+        match web::block(move || store.purge_expired(crate::store::unix_now(), retention)).await {
             Ok(Ok(n)) if n > 0 => tracing::debug!(rows = n, "purged expired rows"),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!("purging expired rows failed: {e}"),

@@ -20,10 +20,13 @@ pub fn text(value: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Longest login name, in bytes (its characters are ASCII).
+pub const MAX_USERNAME_BYTES: usize = 64;
+
 /// A login name: letters, digits and `. _ @ -`, at most 64.
 pub fn username(value: &str) -> Result<(), String> {
-    if value.is_empty() || value.len() > 64 {
-        return Err("must be 1 to 64 characters".into());
+    if value.is_empty() || value.len() > MAX_USERNAME_BYTES {
+        return Err(format!("must be 1 to {MAX_USERNAME_BYTES} characters"));
     }
     if !value
         .bytes()

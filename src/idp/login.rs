@@ -4,6 +4,7 @@
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::{Idp, InternalError};
+use crate::admin::validate::MAX_USERNAME_BYTES;
 use crate::password::{self, Password};
 use crate::secret::{constant_time_eq, Token};
 use crate::store::events::Event;
@@ -119,15 +120,17 @@ impl Idp {
         }
 
         // The lock is keyed on the name as typed, so it answers the same
-        // whether or not the user exists.
+        // whether or not the user exists. A name longer than any user's
+        // names nobody; only its start is kept for the lock and the log.
+        let typed = typed_name(username);
         let pair_addr = client_addr.unwrap_or("unknown");
         let failures = self
             .store
-            .login_failures_since(username, pair_addr, now - LOCK_WINDOW_SECONDS)
+            .login_failures_since(typed, pair_addr, now - LOCK_WINDOW_SECONDS)
             .map_err(InternalError::from)?;
         if failures >= MAX_FAILURES {
             tracing::warn!(
-                username,
+                username = typed,
                 client = pair_addr,
                 "login refused: pair is locked"
             );
@@ -136,10 +139,13 @@ impl Idp {
             });
         }
 
-        let record = self
-            .store
-            .user_credentials(username)
-            .map_err(InternalError::from)?;
+        let record = if typed.len() == username.len() {
+            self.store
+                .user_credentials(username)
+                .map_err(InternalError::from)?
+        } else {
+            None
+        };
         let (user, hash) = match record {
             Some((user, hash)) if user.is_active => (Some(user), hash),
             _ => (None, None),
@@ -147,13 +153,13 @@ impl Idp {
         let ok = password::verify(password, hash.as_deref());
         let Some(user) = user.filter(|_| ok) else {
             self.store
-                .record_login_failure(username, pair_addr, now)
+                .record_login_failure(typed, pair_addr, now)
                 .map_err(InternalError::from)?;
-            self.audit("login_failed", Some(username), None, client_addr, None);
+            self.audit("login_failed", Some(typed), None, client_addr, None);
             return Err(LoginError::BadCredentials);
         };
         self.store
-            .clear_login_failures(username, pair_addr)
+            .clear_login_failures(typed, pair_addr)
             .map_err(InternalError::from)?;
 
         if !self
@@ -248,5 +254,29 @@ impl Idp {
             self.session_csrf(session_token).as_bytes(),
             submitted.as_bytes(),
         )
+    }
+}
+
+/// The start of a typed user name, at most as long as a user name can be: a
+/// pasted megabyte keys the throttle and the audit log by its first bytes.
+fn typed_name(username: &str) -> &str {
+    let mut end = username.len().min(MAX_USERNAME_BYTES);
+    while !username.is_char_boundary(end) {
+        end -= 1;
+    }
+    &username[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_names_are_cut_to_a_user_name_on_a_character_boundary() {
+        assert_eq!(typed_name("alice"), "alice");
+        let long = "é".repeat(1000);
+        let cut = typed_name(&long);
+        assert!(cut.len() <= MAX_USERNAME_BYTES && cut.len() >= MAX_USERNAME_BYTES - 1);
+        assert!(long.starts_with(cut));
     }
 }

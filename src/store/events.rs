@@ -140,4 +140,19 @@ mod tests {
         };
         assert_eq!(store.list_events(&page).unwrap(), vec![all[2].clone()]);
     }
+
+    #[test]
+    fn events_past_their_retention_are_purged_and_newer_ones_kept() {
+        let store = Store::open_in_memory().unwrap();
+        record(&store, "login", Some("alice"), None);
+        let now = unix_now();
+        let all = EventFilter {
+            limit: 10,
+            ..Default::default()
+        };
+        store.purge_expired(now, 60).unwrap();
+        assert_eq!(store.list_events(&all).unwrap().len(), 1);
+        store.purge_expired(now + 61, 60).unwrap();
+        assert!(store.list_events(&all).unwrap().is_empty());
+    }
 }

@@ -157,8 +157,13 @@ impl Store {
         })
     }
 
-    /// Deletes expired sessions, login flows and replay-cache entries.
-    pub fn purge_expired(&self, now: i64) -> Result<usize, StoreError> {
+    /// Deletes expired sessions, login flows and replay-cache entries, and
+    /// audit events older than `event_retention_seconds`.
+    pub fn purge_expired(
+        &self,
+        now: i64,
+        event_retention_seconds: i64,
+    ) -> Result<usize, StoreError> {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
             let mut n = tx.execute("DELETE FROM saml_sessions WHERE expires_at <= ?1", [now])?;
@@ -171,6 +176,10 @@ impl Store {
                 [now - throttle::FAILURE_RETENTION_SECONDS],
             )?;
             n += tx.execute("DELETE FROM seen_requests WHERE expires_at <= ?1", [now])?;
+            n += tx.execute(
+                "DELETE FROM events WHERE at < ?1",
+                [now.saturating_sub(event_retention_seconds)],
+            )?;
             tx.commit()?;
             Ok(n)
         })
