@@ -9,6 +9,7 @@ use crate::idp::sso::SsoError;
 use crate::idp::Idp;
 use crate::password::Password;
 use crate::server::{self, StartError};
+use crate::store::Application;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -115,7 +116,31 @@ pub fn app_create(
     idp.audit("app_created", None, Some(&app.slug), None, Some("cli"));
     writeln!(out, "created application {} ({})", app.slug, app.name)?;
     writeln!(out)?;
-    write_wizard_values(&idp, &app.slug, out)
+    write_wizard_values(&idp, &app.slug, out)?;
+    write_missing_audience(&app, out)
+}
+
+/// Until the SP's Audience is set, assertions name no audience and any
+/// request Issuer is accepted: say so, with the guide's next step.
+fn write_missing_audience(app: &Application, out: &mut impl Write) -> Result<(), CommandError> {
+    if app.audience.is_some() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "No Audience yet: assertions carry no AudienceRestriction and any Issuer is accepted."
+    )?;
+    writeln!(
+        out,
+        "When the service provider shows its ACS URL and Audience (Entity ID), run:"
+    )?;
+    writeln!(
+        out,
+        "  signet app update {} --acs-url '<ACS URL>' --audience '<Audience>'",
+        app.slug
+    )?;
+    Ok(())
 }
 
 /// What the ChatGPT "Custom SAML" wizard asks for.
@@ -189,7 +214,8 @@ pub fn app_show(config: Config, slug: &str, out: &mut impl Write) -> Result<(), 
         app.launch_url.as_deref().unwrap_or(none)
     )?;
     writeln!(out)?;
-    write_wizard_values(&idp, slug, out)
+    write_wizard_values(&idp, slug, out)?;
+    write_missing_audience(&app, out)
 }
 
 pub fn app_list(config: Config, out: &mut impl Write) -> Result<(), CommandError> {

@@ -154,6 +154,15 @@ fn app_create_prints_what_the_chatgpt_wizard_needs() {
     assert!(text.contains(&format!("{base}/sso/binding/redirect/")));
     assert!(text.contains(&format!("{base}/slo/binding/redirect/")));
     assert!(text.contains("signet cert export chatgpt"));
+    // The guide's next step, until the SP's Audience is known.
+    assert!(text.contains("No Audience yet"), "{text}");
+    assert!(text.contains("signet app update chatgpt --acs-url '<ACS URL>' --audience"));
+
+    let out = env.run(&["app", "update", "chatgpt", "--audience", "urn:sp"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&env.run(&["app", "show", "chatgpt"], ""));
+    assert!(shown.contains("audience:          urn:sp"), "{shown}");
+    assert!(!shown.contains("No Audience yet"), "{shown}");
 }
 
 #[test]
