@@ -670,6 +670,22 @@ mod tests {
         );
     }
 
+    /// The shape the c14n fuzz target first stumbled on (its own size guard,
+    /// not this code): exclusive c14n re-declares an inherited default
+    /// namespace on every child, and the result canonicalizes to itself.
+    #[test]
+    fn many_children_inheriting_a_default_namespace_reach_a_fixed_point() {
+        let xml = format!(
+            r#"<a:r xmlns:a="urn:a" xmlns:b="urn:b" xmlns="urn:d" b:x="1" y=";">{}</a:r>"#,
+            "<x/>".repeat(656)
+        );
+        let once = c14n(&xml);
+        // As lxml renders it: attributes without a namespace first.
+        assert!(once.starts_with(r#"<a:r xmlns:a="urn:a" xmlns:b="urn:b" y=";" b:x="1">"#));
+        assert_eq!(once.matches(r#"<x xmlns="urn:d"></x>"#).count(), 656);
+        assert_eq!(c14n(&once), once);
+    }
+
     #[test]
     fn prefix_list_default_signs_an_unused_default_namespace() {
         verify(INCLUSIVE_DEFAULT, RSA_CERT, false).unwrap();
