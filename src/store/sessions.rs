@@ -288,14 +288,20 @@ mod tests {
         assert!(store.remember_request_id("sp", "_a", 100, 200).unwrap());
     }
 
-    #[test]
-    fn deleting_a_session_forgets_its_saml_sessions() {
+    /// A store with a user, a session of theirs and an application.
+    fn session_and_app() -> (Store, User, Token, crate::store::Application) {
         let (store, user) = store_with_user();
         let token = store.create_session(&user.id, 0, 1000, None).unwrap();
         let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
         let app = store
             .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
             .unwrap();
+        (store, user, token, app)
+    }
+
+    #[test]
+    fn deleting_a_session_forgets_its_saml_sessions() {
+        let (store, user, token, app) = session_and_app();
         let saml = SamlSession {
             app_id: app.id,
             user_id: user.id.clone(),
@@ -313,12 +319,7 @@ mod tests {
 
     #[test]
     fn signing_in_again_to_an_sp_keeps_the_session_index_and_bounds_the_rows() {
-        let (store, user) = store_with_user();
-        let token = store.create_session(&user.id, 0, 1000, None).unwrap();
-        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
-        let app = store
-            .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
-            .unwrap();
+        let (store, user, token, app) = session_and_app();
         let saml = |name_id: &str, index: &str, at: i64| SamlSession {
             app_id: app.id,
             user_id: user.id.clone(),
