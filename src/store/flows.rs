@@ -110,7 +110,7 @@ impl Store {
     /// Takes the parked request `id` out of the database: it works once.
     pub fn take_handoff(&self, id: &Token, now: i64) -> Result<Option<String>, StoreError> {
         self.with_conn(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = conn.transaction()?;
             let json: Option<String> = tx
                 .query_row(
                     "SELECT request_json FROM handoffs WHERE id_hash = ?1 AND expires_at > ?2",

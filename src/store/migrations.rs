@@ -128,7 +128,7 @@ const MIGRATIONS: &[&str] = &[
 
 pub(super) fn run(conn: &mut Connection) -> Result<(), StoreError> {
     let known = MIGRATIONS.len() as i64;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > known {
         return Err(StoreError::TooNew {

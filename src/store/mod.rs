@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use apps::{Application, ApplicationChanges, NewApplication, SlsBinding};
 pub use flows::{LoginFlow, NewLoginFlow};
@@ -101,7 +101,7 @@ impl Store {
     }
 
     fn connect(&self) -> Result<Connection, StoreError> {
-        let conn = match &self.inner.target {
+        let mut conn = match &self.inner.target {
             Target::File(path) => Connection::open(path).map_err(|source| StoreError::Open {
                 path: path.clone(),
                 source,
@@ -114,6 +114,10 @@ impl Store {
             )?,
         };
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Every transaction here writes. Begun deferred, one that reads first
+        // cannot wait for the write lock (SQLite answers SQLITE_BUSY at once to
+        // avoid a deadlock); begun immediate, it waits like any other writer.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         if matches!(self.inner.target, Target::File(_)) {
             // WAL: readers don't block the writer, and a crash loses no committed row.
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;

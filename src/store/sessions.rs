@@ -231,7 +231,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<bool, StoreError> {
         self.with_conn(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = conn.transaction()?;
             tx.execute(
                 "DELETE FROM seen_requests WHERE issuer = ?1 AND request_id = ?2
                      AND expires_at <= ?3",
@@ -315,6 +315,55 @@ mod tests {
         assert_eq!(store.saml_sessions(&token).unwrap(), vec![saml]);
         store.delete_session(&token).unwrap();
         assert!(store.saml_sessions(&token).unwrap().is_empty());
+    }
+
+    /// Transactions that read before they write must wait for the write lock
+    /// like any other writer: a deferred one fails at once with "database is
+    /// locked" when another connection wrote in between (found by the load
+    /// test: one 500 in 200 concurrent sign-ins).
+    #[test]
+    fn concurrent_read_then_write_transactions_wait_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let user = store
+            .create_user(&NewUser {
+                username: "bob".into(),
+                email: "bob@example.com".into(),
+                given_name: None,
+                family_name: None,
+                is_admin: false,
+                password_hash: "h".into(),
+            })
+            .unwrap();
+        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
+        let app = store
+            .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
+            .unwrap();
+
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let (store, user_id) = (store.clone(), user.id.clone());
+                std::thread::spawn(move || {
+                    for i in 0..40 {
+                        let token = store.create_session(&user_id, 0, 1000, None)?;
+                        let saml = SamlSession {
+                            app_id: app.id,
+                            user_id: user_id.clone(),
+                            name_id: "bob@example.com".into(),
+                            name_id_format: "f".into(),
+                            session_index: format!("_{t}_{i}"),
+                            issued_at: 0,
+                            expires_at: 1000,
+                        };
+                        store.open_saml_session(&token, &saml)?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap().unwrap();
+        }
     }
 
     #[test]
