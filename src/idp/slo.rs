@@ -44,6 +44,13 @@ pub struct AcceptedLogout {
     relay_state: Option<String>,
 }
 
+impl AcceptedLogout {
+    /// The application whose endpoint received the request.
+    pub fn app_slug(&self) -> &str {
+        &self.app_slug
+    }
+}
+
 /// A LogoutResponse from an SP, checked, answering one of our requests.
 #[derive(Debug)]
 pub struct CheckedLogoutResponse {
@@ -309,6 +316,15 @@ impl Idp {
             .map_err(InternalError::from)?
             .ok_or(SsoError::UnexpectedLogoutResponse)?;
         if flow.outstanding_app_id != Some(answer.app_id) {
+            return Err(SsoError::UnexpectedLogoutResponse);
+        }
+        // Two answers to one request (distinct IDs pass the replay cache)
+        // read the flow at once: only one moves it on.
+        if !self
+            .store
+            .claim_logout_answer(flow.id, &in_response_to)
+            .map_err(InternalError::from)?
+        {
             return Err(SsoError::UnexpectedLogoutResponse);
         }
         if answer.response.status.code != status::SUCCESS {

@@ -73,6 +73,15 @@ pub enum SsoError {
     Expired { not_on_or_after: String },
     #[error("this LogoutResponse answers no logout in progress here")]
     UnexpectedLogoutResponse,
+    #[error("this link continues a request made to another application")]
+    HandoffElsewhere,
+    #[error(
+        "application {0:?} now requires signed requests, and this one was not signed; \
+         start again from the application"
+    )]
+    SignatureRequiredNow(String),
+    #[error("your session has ended; sign in again")]
+    SessionEnded,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -95,6 +104,10 @@ pub struct AcceptedRequest {
     /// Absent in flows stored before signet read it: no requirement.
     #[serde(default)]
     requested_authn_context: Option<RequestedAuthnContext>,
+    /// The request's signature was verified. Absent in flows stored before
+    /// signet kept it: not signed.
+    #[serde(default)]
+    signed: bool,
 }
 
 impl AcceptedRequest {
@@ -219,6 +232,7 @@ impl Idp {
             is_passive: false,
             name_id_format: None,
             requested_authn_context: None,
+            signed: false,
         })
     }
 
@@ -277,6 +291,7 @@ impl Idp {
                 .as_ref()
                 .and_then(|p| p.format.clone()),
             requested_authn_context: request.requested_authn_context.clone(),
+            signed,
         })
     }
 
@@ -294,20 +309,33 @@ impl Idp {
         Ok(self.store.create_handoff(&json, expires)?)
     }
 
-    /// Takes back a parked request; it works once. Blocking.
-    pub fn unpark(&self, handoff: &str) -> Result<Parked, SsoError> {
+    /// Takes back a request parked at application `slug`'s endpoint; it
+    /// works once, and only at that application's URL. Blocking.
+    pub fn unpark(&self, slug: &str, handoff: &str) -> Result<Parked, SsoError> {
         let token = Token::from_client(handoff).ok_or(SsoError::HandoffExpired)?;
         let json = self
             .store
             .take_handoff(&token, super::now())
             .map_err(InternalError::from)?
             .ok_or(SsoError::HandoffExpired)?;
-        serde_json::from_str(&json)
-            .map_err(|e| SsoError::Internal(InternalError::Other(format!("stored handoff: {e}"))))
+        let parked: Parked = serde_json::from_str(&json).map_err(|e| {
+            SsoError::Internal(InternalError::Other(format!("stored handoff: {e}")))
+        })?;
+        let parked_at = match &parked {
+            Parked::SignIn(request) => request.app_slug(),
+            Parked::Logout(request) => request.app_slug(),
+        };
+        if parked_at != slug {
+            return Err(SsoError::HandoffElsewhere);
+        }
+        Ok(parked)
     }
 
-    /// Answers `request` for the signed-in `session`: a signed Response to
-    /// the registered ACS. Blocking.
+    /// Answers `request` for the signed-in session of `session_token`: a
+    /// signed Response to the registered ACS. The session (and so whether
+    /// its user is still active) is read again here, not taken from the
+    /// caller's earlier read: an administrator may have ended it since.
+    /// Blocking.
     pub fn issue(
         &self,
         request: &AcceptedRequest,
@@ -316,6 +344,12 @@ impl Idp {
         client_addr: Option<&str>,
     ) -> Result<PostForm, SsoError> {
         let app = self.application_for(request)?;
+        let session = &self
+            .store
+            .session(session_token, super::now())
+            .map_err(InternalError::from)?
+            .filter(|current| current.user.id == session.user.id)
+            .ok_or(SsoError::SessionEnded)?;
         let signer = self
             .keyring
             .get(app.keypair_id)
@@ -467,21 +501,35 @@ impl Idp {
         ))
     }
 
-    /// The application a request was accepted for, as configured now. If
-    /// the ACS URL changed since, the request is refused rather than
-    /// answered at a URL that is no longer registered.
+    /// The application a request was accepted for, as configured now. The
+    /// request must still pass what it passed when it was accepted: if the
+    /// application was disabled, removed (its id perhaps reused), given
+    /// another ACS URL or Audience, or now requires signed requests, it is
+    /// refused rather than answered for an SP that no longer matches.
     fn application_for(&self, request: &AcceptedRequest) -> Result<Application, SsoError> {
         let app = self
             .store
             .application_by_id(request.app_id)
             .map_err(InternalError::from)?
-            .filter(|a| a.enabled)
+            .filter(|a| a.enabled && a.slug == request.app_slug)
             .ok_or_else(|| SsoError::UnknownApplication(request.app_slug.clone()))?;
         if app.acs_url != request.acs_url {
             return Err(SsoError::AcsMismatch {
                 registered: app.acs_url,
                 requested: request.acs_url.clone(),
             });
+        }
+        if let Some(expected) = &app.audience {
+            if request.sp_entity_id.as_deref() != Some(expected.as_str()) {
+                return Err(SsoError::IssuerMismatch {
+                    expected: expected.clone(),
+                    found: request.sp_entity_id.clone(),
+                });
+            }
+        }
+        // An IdP-initiated sign-in has no request to sign.
+        if app.sp_cert_pem.is_some() && request.request_id.is_some() && !request.signed {
+            return Err(SsoError::SignatureRequiredNow(app.slug));
         }
         Ok(app)
     }

@@ -121,10 +121,50 @@ impl Store {
         row.map(decode).transpose()
     }
 
+    /// Takes the answer to LogoutRequest `request_id` of flow `id`: `true`
+    /// only for the one call that still finds it outstanding, so two
+    /// answers racing for one request cannot both move the flow on.
+    pub fn claim_logout_answer(&self, id: i64, request_id: &str) -> Result<bool, StoreError> {
+        self.with_conn(|conn| {
+            let n = conn.execute(
+                "UPDATE logout_flows SET outstanding_id = NULL, outstanding_app_id = NULL
+                 WHERE id = ?1 AND outstanding_id = ?2",
+                params![id, request_id],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
     pub fn delete_logout_flow(&self, id: i64) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             conn.execute("DELETE FROM logout_flows WHERE id = ?1", [id])?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outstanding_answer_is_claimed_once() {
+        let store = Store::open_in_memory().unwrap();
+        let flow = LogoutFlow {
+            id: 0,
+            initiator_app_id: None,
+            initiator_request_id: None,
+            relay_state: None,
+            pending: Vec::new(),
+            outstanding_id: Some("_sent".into()),
+            outstanding_app_id: None,
+            partial: false,
+        };
+        let flow = store.create_logout_flow(&flow, i64::MAX).unwrap();
+        assert!(store.logout_flow_awaiting("_sent", 0).unwrap().is_some());
+        assert!(!store.claim_logout_answer(flow.id, "_other").unwrap());
+        assert!(store.claim_logout_answer(flow.id, "_sent").unwrap());
+        assert!(!store.claim_logout_answer(flow.id, "_sent").unwrap());
+        assert!(store.logout_flow_awaiting("_sent", 0).unwrap().is_none());
     }
 }

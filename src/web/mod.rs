@@ -34,7 +34,15 @@ pub type State = web::Data<Arc<Idp>>;
 /// Registers every route on an actix `App` or scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
-        .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
+        .app_data(
+            web::FormConfig::default()
+                .limit(MAX_FORM_BYTES)
+                .error_handler(|e, _| refused("the form could not be read", e)),
+        )
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| refused("the address could not be read", e)),
+        )
         .route("/", web::get().to(login::home))
         .route("/login/", web::get().to(login::show))
         .route("/login/", web::post().to(login::submit))
@@ -78,6 +86,16 @@ async fn not_found() -> Result<HttpResponse, WebError> {
     Err(WebError::NotFound(
         "there is no page at this address".into(),
     ))
+}
+
+/// A request actix could not extract (a form or query with a missing,
+/// repeated or malformed field): the usual error page, with the status
+/// actix chose, instead of a bare text body.
+fn refused<E: actix_web::ResponseError + 'static>(what: &str, e: E) -> actix_web::Error {
+    let status = e.status_code();
+    tracing::warn!(%status, reason = %e, "{what}");
+    let page = pages::error_page(status, "Request refused", &format!("{what}: {e}"));
+    actix_web::error::InternalError::from_response(e, page).into()
 }
 
 /// A cookie with the attributes every signet cookie carries.

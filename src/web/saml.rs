@@ -56,6 +56,7 @@ pub async fn sso_post(
 /// `GET sso/continue/?handoff=…`: where a POST-binding request resumes.
 pub async fn sso_continue(
     req: HttpRequest,
+    slug: web::Path<String>,
     state: State,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
@@ -65,7 +66,8 @@ pub async fn sso_continue(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let idp = state.get_ref().clone();
-    let parked = web::block(move || idp.unpark(&handoff)).await??;
+    let slug = slug.into_inner();
+    let parked = web::block(move || idp.unpark(&slug, &handoff)).await??;
     let Parked::SignIn(accepted) = parked else {
         return Err(WebError::BadRequest(
             "this link does not continue a sign-in".into(),

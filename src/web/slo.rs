@@ -74,12 +74,14 @@ pub struct HandoffQuery {
 /// `GET slo/continue/?handoff=…`: where a POST-binding LogoutRequest resumes.
 pub async fn slo_continue(
     req: HttpRequest,
+    slug: web::Path<String>,
     state: State,
     query: web::Query<HandoffQuery>,
 ) -> Result<HttpResponse, WebError> {
     let idp = state.get_ref().clone();
     let handoff = query.into_inner().handoff;
-    let parked = web::block(move || idp.unpark(&handoff)).await??;
+    let slug = slug.into_inner();
+    let parked = web::block(move || idp.unpark(&slug, &handoff)).await??;
     let Parked::Logout(request) = parked else {
         return Err(WebError::BadRequest(
             "this link does not continue a sign-out".into(),
