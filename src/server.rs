@@ -5,8 +5,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::middleware::DefaultHeaders;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, HttpServer};
 
 use crate::config::{Config, ConfigError};
 use crate::idp::Idp;
@@ -75,23 +74,14 @@ pub fn serve(idp: Arc<Idp>) -> Result<(), StartError> {
         let purger = idp.clone();
         actix_web::rt::spawn(async move { purge_loop(purger).await });
 
-        let state = web::Data::new(idp.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "no-referrer")),
-                )
-                .configure(crate::web::configure)
-        })
-        .workers(workers)
-        .bind(addr)
-        .map_err(|source| StartError::Bind {
-            addr: addr.to_string(),
-            source,
-        })?;
+        let app_idp = idp.clone();
+        let server = HttpServer::new(move || crate::web::app(app_idp.clone()))
+            .workers(workers)
+            .bind(addr)
+            .map_err(|source| StartError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
         tracing::info!(
             listen = %addr,
             external_url = %idp.config.external_url,

@@ -596,3 +596,27 @@ async fn missing_duplicated_or_malformed_form_fields_get_a_4xx_page() {
     assert!(page.status.is_client_error());
     assert!(page.body.contains("<html"), "a page: {}", page.body);
 }
+
+#[actix_web::test]
+async fn a_wrong_method_gets_a_405_page_with_the_usual_headers() {
+    let f = fixture();
+    let svc = service!(f);
+    for req in [
+        TestRequest::get().uri("/logout/"),
+        TestRequest::get().uri("/application/saml/chatgpt/sso/binding/post/"),
+        TestRequest::post().uri("/application/saml/chatgpt/metadata/"),
+        TestRequest::delete().uri("/login/"),
+    ] {
+        let res = actix_web::test::call_service(&svc, req.to_request()).await;
+        let what = format!("{} {}", res.request().method(), res.request().path());
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{what}");
+        let nosniff = res.headers().get("x-content-type-options");
+        assert_eq!(nosniff.unwrap(), "nosniff", "{what}");
+        let body = actix_web::test::read_body(res).await;
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            body.contains("<html") && body.contains("is not accepted"),
+            "{what}: {body}"
+        );
+    }
+}

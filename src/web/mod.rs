@@ -12,9 +12,12 @@ mod slo;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use actix_web::body::{BoxBody, EitherBody};
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpRequest, HttpResponse};
 
 pub use error::WebError;
 
@@ -31,6 +34,42 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 /// Shared state handed to every handler.
 pub type State = web::Data<Arc<Idp>>;
 
+/// The whole application as `signet serve` runs it: state, headers every
+/// answer carries, and every route. The in-process tests build this too.
+pub fn app(
+    idp: Arc<Idp>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<EitherBody<BoxBody>>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(idp))
+        .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "no-referrer")),
+        )
+        .configure(configure)
+}
+
+/// A known address asked with the wrong method (a bookmarked `/logout/`, a
+/// GET to a POST endpoint): the error page instead of actix's empty body.
+fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let (req, _) = res.into_parts();
+    tracing::warn!(method = %req.method(), path = %req.path(), "method not allowed");
+    let message = format!("{} is not accepted at this address", req.method());
+    let page = pages::error_page(StatusCode::METHOD_NOT_ALLOWED, "Request refused", &message);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, page).map_into_right_body(),
+    ))
+}
+
 /// Registers every route on an actix `App` or scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
@@ -43,23 +82,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::QueryConfig::default()
                 .error_handler(|e, _| refused("the address could not be read", e)),
         )
-        .route("/", web::get().to(login::home))
-        .route("/login/", web::get().to(login::show))
-        .route("/login/", web::post().to(login::submit))
-        .route("/logout/", web::post().to(slo::logout))
-        .route("/-/health/", web::get().to(health))
+        .service(web::resource("/").get(login::home))
+        .service(
+            web::resource("/login/")
+                .get(login::show)
+                .post(login::submit),
+        )
+        .service(web::resource("/logout/").post(slo::logout))
+        .service(web::resource("/-/health/").get(health))
         .configure(admin::configure)
-        .route("/static/signet.css", web::get().to(stylesheet))
+        .service(web::resource("/static/signet.css").get(stylesheet))
         .service(
             web::scope("/application/saml/{slug}")
-                .route("/sso/binding/redirect/", web::get().to(saml::sso_redirect))
-                .route("/sso/binding/post/", web::post().to(saml::sso_post))
-                .route("/sso/binding/init/", web::get().to(saml::sso_init))
-                .route("/sso/continue/", web::get().to(saml::sso_continue))
-                .route("/slo/binding/redirect/", web::get().to(slo::slo_redirect))
-                .route("/slo/binding/post/", web::post().to(slo::slo_post))
-                .route("/slo/continue/", web::get().to(slo::slo_continue))
-                .route("/metadata/", web::get().to(saml::metadata)),
+                .service(web::resource("/sso/binding/redirect/").get(saml::sso_redirect))
+                .service(web::resource("/sso/binding/post/").post(saml::sso_post))
+                .service(web::resource("/sso/binding/init/").get(saml::sso_init))
+                .service(web::resource("/sso/continue/").get(saml::sso_continue))
+                .service(web::resource("/slo/binding/redirect/").get(slo::slo_redirect))
+                .service(web::resource("/slo/binding/post/").post(slo::slo_post))
+                .service(web::resource("/slo/continue/").get(slo::slo_continue))
+                .service(web::resource("/metadata/").get(saml::metadata)),
         )
         .default_service(web::to(not_found));
 }

@@ -67,12 +67,7 @@ pub fn fixture() -> Fixture {
 #[macro_export]
 macro_rules! service {
     ($fixture:expr) => {
-        actix_web::test::init_service(
-            actix_web::App::new()
-                .app_data(actix_web::web::Data::new($fixture.idp.clone()))
-                .configure(signet::web::configure),
-        )
-        .await
+        actix_web::test::init_service(signet::web::app($fixture.idp.clone())).await
     };
 }
 
