@@ -398,17 +398,7 @@ async fn refuses_every_near_miss_of_the_registered_acs() {
 #[actix_web::test]
 async fn a_validly_signed_request_does_not_make_an_unregistered_acs_acceptable() {
     let f = fixture();
-    let (sp_key, _, sp_cert) =
-        signet::saml::signing::SigningKey::generate_self_signed("sp", 1).unwrap();
-    admin::update_app(
-        &f.idp.store,
-        "chatgpt",
-        AppUpdate {
-            sp_cert_pem: Some(String::from_utf8(sp_cert).unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (sp_key, _) = require_signed_requests(&f, "chatgpt");
     let svc = service!(f);
     let req = Req {
         acs: Some("https://evil.example.test/acs".into()),
@@ -497,17 +487,7 @@ async fn refuses_an_issue_instant_outside_the_skew_window() {
 /// An application that requires signed requests, and the SP's key.
 fn signed_fixture() -> (Fixture, signet::saml::signing::SigningKey) {
     let f = fixture();
-    let (sp_key, _, sp_cert) =
-        signet::saml::signing::SigningKey::generate_self_signed("sp", 1).unwrap();
-    admin::update_app(
-        &f.idp.store,
-        "chatgpt",
-        AppUpdate {
-            sp_cert_pem: Some(String::from_utf8(sp_cert).unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (sp_key, _) = require_signed_requests(&f, "chatgpt");
     (f, sp_key)
 }
 
@@ -579,17 +559,7 @@ async fn refuses_a_signature_by_the_wrong_key() {
 #[actix_web::test]
 async fn refuses_rsa_sha1_and_unknown_algorithms_unless_insecure_allowed() {
     let f = fixture();
-    let (_, sp_key_pem, sp_cert) =
-        signet::saml::signing::SigningKey::generate_self_signed("sp", 1).unwrap();
-    admin::update_app(
-        &f.idp.store,
-        "chatgpt",
-        AppUpdate {
-            sp_cert_pem: Some(String::from_utf8(sp_cert).unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (_, sp_key_pem) = require_signed_requests(&f, "chatgpt");
     let pkey = openssl::pkey::PKey::private_key_from_pem(&sp_key_pem).unwrap();
     let sha1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
     let sha1_query = |xml: &str| {

@@ -9,7 +9,6 @@ use actix_web::http::StatusCode;
 use actix_web::test::{call_service, read_body, TestRequest};
 use base64::Engine as _;
 use common::*;
-use signet::admin::{self, AppUpdate};
 use signet::saml::dsig::canonicalize;
 use signet::saml::signing::{enveloped_signature, SigningKey};
 use signet::saml::xml_reader::{self, Element};
@@ -20,16 +19,7 @@ const NS_DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// An application that requires signed requests, and the SP's key.
 fn signed_fixture() -> (Fixture, SigningKey) {
     let f = fixture();
-    let (sp_key, _, sp_cert) = SigningKey::generate_self_signed("sp", 1).unwrap();
-    admin::update_app(
-        &f.idp.store,
-        "chatgpt",
-        AppUpdate {
-            sp_cert_pem: Some(String::from_utf8(sp_cert).unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (sp_key, _) = require_signed_requests(&f, "chatgpt");
     (f, sp_key)
 }
 

@@ -148,15 +148,7 @@ async fn a_request_accepted_before_the_sp_certificate_was_set_is_not_answered_un
     let svc = service!(f);
     let mut browser = Browser::default();
     let login = login_page(&svc, &mut browser, &Req::default()).await;
-    let (_, _, sp_cert) = signet::saml::signing::SigningKey::generate_self_signed("sp", 1).unwrap();
-    update(
-        &f,
-        "chatgpt",
-        AppUpdate {
-            sp_cert_pem: Some(String::from_utf8(sp_cert).unwrap()),
-            ..Default::default()
-        },
-    );
+    require_signed_requests(&f, "chatgpt");
     let page = submit_login(&svc, &mut browser, &login.body, "alice", PASSWORD).await;
     assert_refused(&page, "signed");
 }

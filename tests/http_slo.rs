@@ -435,17 +435,7 @@ async fn post_binding_logout_request_is_resumed_with_the_cookie_and_answered_by_
 async fn sp_with_a_certificate_must_sign_its_logout_requests() {
     let f = fixture();
     set_sls(&f, "chatgpt", "redirect");
-    let (sp_key, _, sp_cert) =
-        signet::saml::signing::SigningKey::generate_self_signed("sp", 1).unwrap();
-    admin::update_app(
-        &f.idp.store,
-        "chatgpt",
-        AppUpdate {
-            sp_cert_pem: Some(String::from_utf8(sp_cert).unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (sp_key, _) = require_signed_requests(&f, "chatgpt");
     let svc = service!(f);
     let mut browser = Browser::default();
     // Requests must now be signed: sign the AuthnRequest too.

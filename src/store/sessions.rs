@@ -255,7 +255,12 @@ mod tests {
 
     fn store_with_user() -> (Store, User) {
         let store = Store::open_in_memory().unwrap();
-        let user = store
+        let user = add_bob(&store);
+        (store, user)
+    }
+
+    fn add_bob(store: &Store) -> User {
+        store
             .create_user(&NewUser {
                 username: "bob".into(),
                 email: "bob@example.com".into(),
@@ -264,8 +269,14 @@ mod tests {
                 is_admin: false,
                 password_hash: "h".into(),
             })
-            .unwrap();
-        (store, user)
+            .unwrap()
+    }
+
+    fn add_app(store: &Store) -> crate::store::Application {
+        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
+        store
+            .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
+            .unwrap()
     }
 
     #[test]
@@ -292,10 +303,7 @@ mod tests {
     fn session_and_app() -> (Store, User, Token, crate::store::Application) {
         let (store, user) = store_with_user();
         let token = store.create_session(&user.id, 0, 1000, None).unwrap();
-        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
-        let app = store
-            .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
-            .unwrap();
+        let app = add_app(&store);
         (store, user, token, app)
     }
 
@@ -325,20 +333,8 @@ mod tests {
     fn concurrent_read_then_write_transactions_wait_instead_of_failing() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-        let user = store
-            .create_user(&NewUser {
-                username: "bob".into(),
-                email: "bob@example.com".into(),
-                given_name: None,
-                family_name: None,
-                is_admin: false,
-                password_hash: "h".into(),
-            })
-            .unwrap();
-        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
-        let app = store
-            .create_application(&crate::store::NewApplication::for_tests("app", kp.id))
-            .unwrap();
+        let user = add_bob(&store);
+        let app = add_app(&store);
 
         let threads: Vec<_> = (0..8)
             .map(|t| {

@@ -63,6 +63,26 @@ pub fn fixture() -> Fixture {
     Fixture { dir, idp }
 }
 
+/// Gives application `slug` a fresh SP certificate, so that it requires
+/// signed requests from now on; returns the SP's key and its private key PEM.
+pub fn require_signed_requests(
+    f: &Fixture,
+    slug: &str,
+) -> (signet::saml::signing::SigningKey, Vec<u8>) {
+    let (key, key_pem, cert) =
+        signet::saml::signing::SigningKey::generate_self_signed("sp", 1).unwrap();
+    admin::update_app(
+        &f.idp.store,
+        slug,
+        admin::AppUpdate {
+            sp_cert_pem: Some(String::from_utf8(cert).unwrap()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    (key, key_pem)
+}
+
 /// Builds the actix app exactly as `signet serve` does.
 #[macro_export]
 macro_rules! service {
