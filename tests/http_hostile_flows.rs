@@ -61,6 +61,17 @@ fn assert_refused(page: &Page, needle: &str) {
     );
 }
 
+/// Opens the login page for a fresh AuthnRequest to `chatgpt`, lets
+/// `change` happen while it is open, then submits alice's password.
+async fn login_across(change: impl FnOnce(&Fixture)) -> Page {
+    let f = fixture();
+    let svc = service!(f);
+    let mut browser = Browser::default();
+    let login = login_page(&svc, &mut browser, &Req::default()).await;
+    change(&f);
+    submit_login(&svc, &mut browser, &login.body, "alice", PASSWORD).await
+}
+
 /// Opens the login page for a fresh AuthnRequest to `chatgpt` in `browser`.
 async fn login_page<S, B>(svc: &S, browser: &mut Browser, req: &Req) -> Page
 where
@@ -87,69 +98,61 @@ where
 
 #[actix_web::test]
 async fn a_login_completed_after_the_audience_changed_posts_no_assertion() {
-    let f = fixture();
-    let svc = service!(f);
-    let mut browser = Browser::default();
-    let login = login_page(&svc, &mut browser, &Req::default()).await;
     // The request's Issuer was the Audience when it was accepted; now the
     // application names another SP. Its assertion must not be issued for the
     // request that SP never sent.
-    update(
-        &f,
-        "chatgpt",
-        AppUpdate {
-            audience: Some("https://new-sp.example.test/metadata".into()),
-            ..Default::default()
-        },
-    );
-    let page = submit_login(&svc, &mut browser, &login.body, "alice", PASSWORD).await;
+    let page = login_across(|f| {
+        update(
+            f,
+            "chatgpt",
+            AppUpdate {
+                audience: Some("https://new-sp.example.test/metadata".into()),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
     assert_refused(&page, "Issuer");
 }
 
 #[actix_web::test]
 async fn a_login_completed_after_the_acs_changed_posts_to_neither_acs() {
-    let f = fixture();
-    let svc = service!(f);
-    let mut browser = Browser::default();
-    let login = login_page(&svc, &mut browser, &Req::default()).await;
-    update(
-        &f,
-        "chatgpt",
-        AppUpdate {
-            acs_url: Some("https://sp.example.test/acs/new".into()),
-            ..Default::default()
-        },
-    );
-    let page = submit_login(&svc, &mut browser, &login.body, "alice", PASSWORD).await;
+    let page = login_across(|f| {
+        update(
+            f,
+            "chatgpt",
+            AppUpdate {
+                acs_url: Some("https://sp.example.test/acs/new".into()),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
     assert_refused(&page, "registered ACS URL");
 }
 
 #[actix_web::test]
 async fn a_login_completed_after_the_app_was_disabled_posts_nothing() {
-    let f = fixture();
-    let svc = service!(f);
-    let mut browser = Browser::default();
-    let login = login_page(&svc, &mut browser, &Req::default()).await;
-    update(
-        &f,
-        "chatgpt",
-        AppUpdate {
-            enabled: Some(false),
-            ..Default::default()
-        },
-    );
-    let page = submit_login(&svc, &mut browser, &login.body, "alice", PASSWORD).await;
+    let page = login_across(|f| {
+        update(
+            f,
+            "chatgpt",
+            AppUpdate {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
     assert_refused(&page, "chatgpt");
 }
 
 #[actix_web::test]
 async fn a_request_accepted_before_the_sp_certificate_was_set_is_not_answered_unsigned() {
-    let f = fixture();
-    let svc = service!(f);
-    let mut browser = Browser::default();
-    let login = login_page(&svc, &mut browser, &Req::default()).await;
-    require_signed_requests(&f, "chatgpt");
-    let page = submit_login(&svc, &mut browser, &login.body, "alice", PASSWORD).await;
+    let page = login_across(|f| {
+        require_signed_requests(f, "chatgpt");
+    })
+    .await;
     assert_refused(&page, "signed");
 }
 
