@@ -37,6 +37,11 @@ const P256_SCALAR_LEN: usize = 32;
 pub enum KeyError {
     #[error("the private key is not a readable PEM key")]
     KeyPem(#[source] ErrorStack),
+    #[error(
+        "the private key is encrypted: signet cannot ask for its passphrase; \
+         give it the key decrypted (openssl pkey -in key.pem -out plain-key.pem)"
+    )]
+    EncryptedKey,
     #[error("the certificate is not a readable PEM X.509 certificate")]
     CertificatePem(#[source] ErrorStack),
     #[error("the private key does not belong to the certificate ({subject})")]
@@ -98,7 +103,17 @@ impl SigningKey {
     /// certificate, so a mismatch would fail every sign-in), and RSA of at
     /// least 2048 bits or EC P-256.
     pub fn from_pem(key_pem: &[u8], cert_pem: &[u8]) -> Result<SigningKey, KeyError> {
-        let key = PKey::private_key_from_pem(key_pem).map_err(KeyError::KeyPem)?;
+        // Handed an encrypted key and no passphrase, OpenSSL asks for one on
+        // the terminal and waits: a request (or the start) would hang there,
+        // and whoever sits at that terminal would answer. So an encrypted key
+        // is refused by its PEM labels ("ENCRYPTED PRIVATE KEY" for PKCS#8,
+        // "Proc-Type: 4,ENCRYPTED" for the legacy form), and the key is read
+        // with a passphrase supplied, which can fail but never prompts.
+        if key_pem.windows(9).any(|w| w == b"ENCRYPTED") {
+            return Err(KeyError::EncryptedKey);
+        }
+        let key = PKey::private_key_from_pem_passphrase(key_pem, b"signet: no passphrase")
+            .map_err(KeyError::KeyPem)?;
         let certificate = X509::from_pem(cert_pem).map_err(KeyError::CertificatePem)?;
         Self::new(key, certificate)
     }
@@ -686,6 +701,27 @@ mod tests {
             SigningKey::from_pem(&key_pem, b"-----BEGIN CERTIFICATE-----\n"),
             Err(KeyError::CertificatePem(_))
         ));
+    }
+
+    #[test]
+    fn refuses_an_encrypted_private_key_without_asking_for_its_passphrase() {
+        let (_, key_pem, cert_pem) = SigningKey::generate_self_signed("enc", 1).unwrap();
+        let pkey = PKey::private_key_from_pem(&key_pem).unwrap();
+        let cipher = openssl::symm::Cipher::aes_256_cbc();
+        let pkcs8 = pkey
+            .private_key_to_pem_pkcs8_passphrase(cipher, b"secret")
+            .unwrap();
+        let legacy = pkey
+            .rsa()
+            .unwrap()
+            .private_key_to_pem_passphrase(cipher, b"secret")
+            .unwrap();
+        for encrypted in [pkcs8, legacy] {
+            assert!(matches!(
+                SigningKey::from_pem(&encrypted, &cert_pem),
+                Err(KeyError::EncryptedKey)
+            ));
+        }
     }
 
     #[test]
