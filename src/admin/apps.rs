@@ -106,7 +106,7 @@ pub fn create_app_with_provider(
             problems.push((field, m));
         }
     };
-    note("slug", validate::slug(&input.slug));
+    note("slug", validate::new_slug(&input.slug));
     note("name", validate::text(&input.name, 128));
     note("acs-url", validate::endpoint_url(&input.acs_url));
     if let Some(a) = input.audience.as_deref().filter(|a| !a.is_empty()) {
@@ -122,10 +122,23 @@ pub fn create_app_with_provider(
             None
         }
     };
-    if store.application(&input.slug)?.is_some() {
+    // Slugs differing only by case would be two providers whose addresses
+    // look the same: refused like an exact duplicate.
+    if let Some(taken) = store
+        .list_applications()?
+        .into_iter()
+        .find(|a| a.slug.eq_ignore_ascii_case(&input.slug))
+    {
         problems.push((
             "slug",
-            format!("an application with slug {:?} exists", input.slug),
+            if taken.slug == input.slug {
+                format!("an application with slug {:?} exists", input.slug)
+            } else {
+                format!(
+                    "an application with slug {:?} exists; slugs may not differ only by case",
+                    taken.slug
+                )
+            },
         ));
     }
     // A new application signs the assertion and not the response until told otherwise.

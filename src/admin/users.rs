@@ -22,7 +22,7 @@ fn optional_name(field: &'static str, value: &Option<String>) -> Result<(), Admi
 
 /// Checks `input`, hashes `password` and stores the user. Blocking.
 pub fn add_user(store: &Store, input: UserInput, password: &Password) -> Result<User, AdminError> {
-    validate::username(&input.username).map_err(|m| AdminError::invalid("username", m))?;
+    validate::new_username(&input.username).map_err(|m| AdminError::invalid("username", m))?;
     validate::email(&input.email).map_err(|m| AdminError::invalid("email", m))?;
     optional_name("given-name", &input.given_name)?;
     optional_name("family-name", &input.family_name)?;

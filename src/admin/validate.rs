@@ -37,6 +37,24 @@ pub fn username(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Names the admin pages' own addresses take: `/admin/users/new/` is the
+/// creation form, and a browser resolves `/admin/users/../` to `/admin/`
+/// before asking, so a user or application named so could never be shown,
+/// changed or deactivated there.
+const RESERVED_NAMES: &[&str] = &["new", ".", ".."];
+
+/// A login name for a new user: [`username`], and not one of the names the
+/// admin pages' addresses take.
+pub fn new_username(value: &str) -> Result<(), String> {
+    username(value)?;
+    if RESERVED_NAMES.contains(&value) {
+        return Err(format!(
+            "{value:?} is reserved: the administration pages could not reach such a user"
+        ));
+    }
+    Ok(())
+}
+
 /// An email address as used for the NameID: `local@domain`, no spaces.
 pub fn email(value: &str) -> Result<(), String> {
     text(value, 254)?;
@@ -60,6 +78,18 @@ pub fn slug(value: &str) -> Result<(), String> {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         return Err("may contain only letters, digits, - and _".into());
+    }
+    Ok(())
+}
+
+/// A slug for a new application: [`slug`], and not `new` in any case,
+/// which is the address of the creation form.
+pub fn new_slug(value: &str) -> Result<(), String> {
+    slug(value)?;
+    if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(value)) {
+        return Err(format!(
+            "{value:?} is reserved: /admin/applications/new/ is the creation form"
+        ));
     }
     Ok(())
 }
@@ -160,5 +190,18 @@ mod tests {
         assert!(username("alice doe").is_err());
         assert!(slug("chat-gpt_1").is_ok());
         assert!(slug("chat/gpt").is_err());
+    }
+
+    #[test]
+    fn names_the_admin_addresses_take_are_refused_for_new_users_and_applications() {
+        for bad in ["new", ".", ".."] {
+            assert!(new_username(bad).is_err(), "{bad}");
+        }
+        assert!(new_username("newton").is_ok());
+        assert!(new_username("...").is_ok());
+        for bad in ["new", "NEW", "New"] {
+            assert!(new_slug(bad).is_err(), "{bad}");
+        }
+        assert!(new_slug("news").is_ok());
     }
 }

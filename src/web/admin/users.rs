@@ -181,7 +181,7 @@ async fn create(
         };
         // Every field's check, so all problems show at once; nothing saved.
         for (field, r) in [
-            ("username", validate::username(&input.username)),
+            ("username", validate::new_username(&input.username)),
             ("email", validate::email(&input.email)),
             (
                 "given-name",
