@@ -39,6 +39,11 @@ pub enum KeyFileError {
         path: PathBuf,
         source: KeyError,
     },
+    #[error(
+        "{path} is missing while its pair is there: add it, or remove both to have \
+         signet generate a new keypair"
+    )]
+    Missing { path: PathBuf },
     #[error("keypair {0} is not in the database")]
     Unknown(i64),
     #[error(transparent)]
@@ -53,6 +58,12 @@ pub struct LoadedKeypair {
 }
 
 /// Creates the default keypair on first start; later starts reuse it.
+///
+/// Files already at the default keypair's paths on a first start (an
+/// administrator's own key, placed as `certs/README.md` says, or what an
+/// interrupted first start wrote) are adopted rather than overwritten; the
+/// keyring then checks them like any other. Only one of the two is an error
+/// naming the other.
 pub fn ensure_default_keypair(store: &Store, data_dir: &Path) -> Result<(), KeyFileError> {
     if !store.list_keypairs()?.is_empty() {
         return Ok(());
@@ -62,40 +73,61 @@ pub fn ensure_default_keypair(store: &Store, data_dir: &Path) -> Result<(), KeyF
         path: dir.clone(),
         source,
     })?;
-    let (_, key_pem, cert_pem) =
-        SigningKey::generate_self_signed(DEFAULT_COMMON_NAME, DEFAULT_VALID_DAYS).map_err(
-            |source| KeyFileError::Invalid {
-                name: DEFAULT_KEYPAIR.into(),
-                path: dir.clone(),
-                source,
-            },
-        )?;
     let key_rel = format!("keys/{DEFAULT_KEYPAIR}.key.pem");
     let cert_rel = format!("keys/{DEFAULT_KEYPAIR}.cert.pem");
-    write_new_file(&data_dir.join(&key_rel), &key_pem, 0o600)?;
-    write_new_file(&data_dir.join(&cert_rel), &cert_pem, 0o644)?;
+    let (key_path, cert_path) = (data_dir.join(&key_rel), data_dir.join(&cert_rel));
+
+    match (key_path.exists(), cert_path.exists()) {
+        (true, true) => {
+            tracing::info!(
+                keypair = DEFAULT_KEYPAIR,
+                "using the key and certificate found in {}",
+                dir.display()
+            );
+        }
+        (false, false) => {
+            let (_, key_pem, cert_pem) =
+                SigningKey::generate_self_signed(DEFAULT_COMMON_NAME, DEFAULT_VALID_DAYS).map_err(
+                    |source| KeyFileError::Invalid {
+                        name: DEFAULT_KEYPAIR.into(),
+                        path: dir.clone(),
+                        source,
+                    },
+                )?;
+            // The certificate first: a key file alone is never left behind
+            // looking like a finished pair.
+            write_file_atomically(&cert_path, &cert_pem, 0o644)?;
+            write_file_atomically(&key_path, &key_pem, 0o600)?;
+            tracing::info!(
+                keypair = DEFAULT_KEYPAIR,
+                "generated a self-signed RSA-2048 signing keypair"
+            );
+        }
+        (true, false) => return Err(KeyFileError::Missing { path: cert_path }),
+        (false, true) => return Err(KeyFileError::Missing { path: key_path }),
+    }
     store.add_keypair(DEFAULT_KEYPAIR, &key_rel, &cert_rel)?;
-    tracing::info!(
-        keypair = DEFAULT_KEYPAIR,
-        "generated a self-signed RSA-2048 signing keypair"
-    );
     Ok(())
 }
 
-/// Writes a file that must not exist yet, with `mode` from its creation on.
-fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyFileError> {
+/// Writes `path` whole or not at all: a temporary file with `mode` from its
+/// creation on, synced, then renamed into place.
+fn write_file_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyFileError> {
+    let tmp = path.with_extension("pem.tmp");
     let io = |source| KeyFileError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let _ = fs::remove_file(&tmp);
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(mode)
-        .open(path)
+        .open(&tmp)
         .map_err(io)?;
     file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)
+    file.sync_all().map_err(io)?;
+    fs::rename(&tmp, path).map_err(io)
 }
 
 fn resolve(data_dir: &Path, file: &str) -> PathBuf {
@@ -221,6 +253,34 @@ mod tests {
         assert_eq!(store.list_keypairs().unwrap().len(), 1);
         assert_eq!(fs::read(&key_path).unwrap(), first);
         Keyring::load_all(store, dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_keypair_placed_before_the_first_start_is_adopted_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        fs::create_dir_all(&keys).unwrap();
+        let (_, key_pem, cert_pem) = SigningKey::generate_self_signed("own", 30).unwrap();
+        let key_path = keys.join(format!("{DEFAULT_KEYPAIR}.key.pem"));
+        let cert_path = keys.join(format!("{DEFAULT_KEYPAIR}.cert.pem"));
+        write_file_atomically(&key_path, &key_pem, 0o600).unwrap();
+
+        // Only the key: the start stops, naming the missing certificate.
+        let store = Store::open_in_memory().unwrap();
+        let err = ensure_default_keypair(&store, dir.path()).unwrap_err();
+        assert!(
+            err.to_string().contains(&cert_path.display().to_string()),
+            "{err}"
+        );
+        assert!(store.list_keypairs().unwrap().is_empty());
+
+        fs::write(&cert_path, &cert_pem).unwrap();
+        ensure_default_keypair(&store, dir.path()).unwrap();
+        assert_eq!(fs::read(&key_path).unwrap(), key_pem);
+        let ring = Keyring::load_all(store.clone(), dir.path()).unwrap();
+        let id = store.list_keypairs().unwrap()[0].id;
+        let loaded = ring.get(id).unwrap();
+        assert_eq!(loaded.key.certificate_pem().as_bytes(), cert_pem.as_slice());
     }
 
     #[test]
