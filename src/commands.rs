@@ -106,13 +106,16 @@ pub fn user_remove(
     Ok(())
 }
 
+/// Creates an application; `settings` holds what `app create` takes beyond
+/// `input` (the additional ACS URLs).
 pub fn app_create(
     config: Config,
     input: AppInput,
+    settings: AppUpdate,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
     let idp = open(config)?;
-    let app = admin::create_app(&idp.store, input)?;
+    let app = admin::create_app_with_provider(&idp.store, input, settings, None)?;
     idp.audit("app_created", None, Some(&app.slug), None, Some("cli"));
     writeln!(out, "created application {} ({})", app.slug, app.name)?;
     writeln!(out)?;
@@ -184,6 +187,15 @@ pub fn app_show(config: Config, slug: &str, out: &mut impl Write) -> Result<(), 
     writeln!(out, "name:              {}", app.name)?;
     writeln!(out, "enabled:           {}", app.enabled)?;
     writeln!(out, "ACS URL:           {}", app.acs_url)?;
+    match app.additional_acs_urls.as_slice() {
+        [] => writeln!(out, "additional ACS:    {none}")?,
+        [first, rest @ ..] => {
+            writeln!(out, "additional ACS:    {first}")?;
+            for url in rest {
+                writeln!(out, "                   {url}")?;
+            }
+        }
+    }
     writeln!(
         out,
         "audience:          {}",

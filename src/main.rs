@@ -65,8 +65,12 @@ enum AppCommand {
         slug: String,
         #[arg(long)]
         name: String,
+        /// The default ACS URL: for requests that name none, and IdP-initiated sign-in.
         #[arg(long, value_name = "URL")]
         acs_url: String,
+        /// Another ACS URL requests may name; repeat for each (at most 16).
+        #[arg(long = "additional-acs-url", value_name = "URL")]
+        additional_acs_urls: Vec<String>,
         #[arg(long)]
         audience: Option<String>,
         #[arg(long, value_name = "URL")]
@@ -89,6 +93,9 @@ struct UpdateArgs {
     name: Option<String>,
     #[arg(long, value_name = "URL")]
     acs_url: Option<String>,
+    /// Replaces the additional ACS URLs; repeat for each. '' alone clears them.
+    #[arg(long = "additional-acs-url", value_name = "URL")]
+    additional_acs_urls: Option<Vec<String>>,
     #[arg(long)]
     audience: Option<String>,
     #[arg(long, value_name = "URL")]
@@ -185,6 +192,7 @@ fn run(command: Command, config: Config) -> Result<(), CommandError> {
             slug,
             name,
             acs_url,
+            additional_acs_urls,
             audience,
             sls_url,
         }) => {
@@ -195,7 +203,11 @@ fn run(command: Command, config: Config) -> Result<(), CommandError> {
                 audience,
                 sls_url,
             };
-            commands::app_create(config, input, &mut out)
+            let settings = AppUpdate {
+                additional_acs_urls: additional_acs_urls_arg(Some(additional_acs_urls))?,
+                ..Default::default()
+            };
+            commands::app_create(config, input, settings, &mut out)
         }
         Command::App(AppCommand::Update(a)) => {
             let sp_cert_pem = match &a.sp_cert {
@@ -210,6 +222,7 @@ fn run(command: Command, config: Config) -> Result<(), CommandError> {
                 enabled: a.enabled,
                 launch_url: a.launch_url,
                 acs_url: a.acs_url,
+                additional_acs_urls: additional_acs_urls_arg(a.additional_acs_urls)?,
                 audience: a.audience,
                 issuer: a.issuer,
                 sls_url: a.sls_url,
@@ -228,5 +241,21 @@ fn run(command: Command, config: Config) -> Result<(), CommandError> {
         Command::Cert(CertCommand::Export { slug }) => {
             commands::cert_export(config, &slug, &mut out)
         }
+    }
+}
+
+/// The values of `--additional-acs-url`: `None` when not given (or, on
+/// create, empty), an empty list for a single `''` (clear them).
+fn additional_acs_urls_arg(
+    values: Option<Vec<String>>,
+) -> Result<Option<Vec<String>>, CommandError> {
+    match values {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.len() == 1 && v[0].is_empty() => Ok(Some(Vec::new())),
+        Some(v) if v.iter().any(String::is_empty) => Err(CommandError::Usage(
+            "--additional-acs-url: an empty value clears the list and must be given alone".into(),
+        )),
+        Some(v) => Ok(Some(v)),
     }
 }

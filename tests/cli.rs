@@ -274,3 +274,148 @@ fn a_private_key_readable_by_others_stops_the_start_naming_the_file() {
         stderr(&out)
     );
 }
+
+/// The additional ACS URLs `app show` prints, in order.
+fn shown_additional(env: &Env, slug: &str) -> Vec<String> {
+    let show = stdout(&env.run(&["app", "show", slug], ""));
+    let mut lines = show
+        .lines()
+        .skip_while(|l| !l.starts_with("additional ACS:"));
+    let first = lines.next().expect("an additional ACS line");
+    let first = first.trim_start_matches("additional ACS:").trim();
+    if first == "(none)" {
+        return Vec::new();
+    }
+    let mut urls = vec![first.to_owned()];
+    urls.extend(
+        lines
+            .take_while(|l| l.starts_with("                   "))
+            .map(|l| l.trim().to_owned()),
+    );
+    urls
+}
+
+#[test]
+fn app_create_and_update_set_replace_and_clear_additional_acs_urls() {
+    let env = Env::new();
+    let staging = "https://staging.sp.example.com/acs?connection=c1";
+    let eu = "https://eu.sp.example.com/acs";
+    let out = env.run(
+        &[
+            "app",
+            "create",
+            "sp",
+            "--name",
+            "SP",
+            "--acs-url",
+            "https://sp.example.com/acs",
+            "--additional-acs-url",
+            staging,
+            "--additional-acs-url",
+            eu,
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(shown_additional(&env, "sp"), [staging, eu]);
+    let show = stdout(&env.run(&["app", "show", "sp"], ""));
+    assert!(
+        show.contains("ACS URL:           https://sp.example.com/acs"),
+        "{show}"
+    );
+
+    // Another setting leaves them as they are.
+    let out = env.run(&["app", "update", "sp", "--audience", "urn:sp"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(shown_additional(&env, "sp"), [staging, eu]);
+
+    // The given list replaces the old one.
+    let out = env.run(&["app", "update", "sp", "--additional-acs-url", eu], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(shown_additional(&env, "sp"), [eu]);
+
+    // '' alone clears it; mixed with URLs it is refused.
+    let out = env.run(
+        &[
+            "app",
+            "update",
+            "sp",
+            "--additional-acs-url",
+            "",
+            "--additional-acs-url",
+            staging,
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("additional-acs-url"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(shown_additional(&env, "sp"), [eu]);
+    let out = env.run(&["app", "update", "sp", "--additional-acs-url", ""], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(shown_additional(&env, "sp").is_empty());
+}
+
+#[test]
+fn additional_acs_urls_are_checked_like_the_acs_url_and_nothing_changes() {
+    let env = Env::new();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "app",
+            "create",
+            "sp",
+            "--name",
+            "SP",
+            "--acs-url",
+            "https://sp.example.com/acs",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args, "")
+    };
+    let bad = create(&["--additional-acs-url", "javascript:alert(1)"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("additional-acs-url"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(stdout(&env.run(&["app", "list"], "")).lines().count() == 1);
+
+    let ok = create(&["--additional-acs-url", "https://a.example.com/acs"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    for urls in [
+        &["data:text/html,hi"][..],
+        &["/relative"],
+        &["http://sp.example.com/other"],
+        &["https://sp.example.com/acs"],
+        &["https://b.example.com/acs", "https://b.example.com/acs"],
+    ] {
+        let mut args = vec!["app", "update", "sp", "--name", "Renamed"];
+        for u in urls {
+            args.extend_from_slice(&["--additional-acs-url", u]);
+        }
+        let out = env.run(&args, "");
+        assert!(!out.status.success(), "{urls:?} was accepted");
+        assert!(
+            stderr(&out).contains("additional-acs-url"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let many: Vec<String> = (0..17)
+        .map(|i| format!("https://s{i}.example.com/acs"))
+        .collect();
+    let mut args = vec!["app", "update", "sp"];
+    for u in &many {
+        args.extend_from_slice(&["--additional-acs-url", u]);
+    }
+    let out = env.run(&args, "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("at most 16"), "{}", stderr(&out));
+    let show = stdout(&env.run(&["app", "show", "sp"], ""));
+    assert!(show.contains("name:              SP\n"), "{show}");
+    assert_eq!(shown_additional(&env, "sp"), ["https://a.example.com/acs"]);
+}

@@ -968,3 +968,159 @@ async fn home_page_lists_launch_links() {
     let page = send!(svc, alice, get("/"));
     assert!(page.body.contains(&launch.replace('&', "&#38;")) || page.body.contains(launch));
 }
+
+/// The contents of the page's `<textarea name="{name}">`, unescaped.
+fn textarea(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("<textarea id=\"{name}\" name=\"{name}\""))?;
+    let open = start + html[start..].find('>')? + 1;
+    let close = open + html[open..].find("</textarea>")?;
+    Some(html_unescape(&html[open..close]))
+}
+
+#[actix_web::test]
+async fn additional_acs_urls_refuse_a_bad_line_beside_the_field_and_save_nothing() {
+    let f = fixture();
+    add_admin(&f);
+    let svc = service!(f);
+    let (mut browser, csrf) = admin_session!(svc);
+    let before = f.idp.store.application("chatgpt").unwrap().unwrap();
+
+    for (lines, words) in [
+        (
+            "https://staging.example/acs\njavascript:alert(1)",
+            "not javascript:",
+        ),
+        (
+            "https://staging.example/acs\r\ndata:text/html,x",
+            "not data:",
+        ),
+        ("https://staging.example/acs\n/relative", "absolute"),
+        ("http://sp.example.com/acs", "https"),
+        (ACS, "already the ACS URL"),
+        (
+            "https://staging.example/acs\nhttps://staging.example/acs",
+            "listed twice",
+        ),
+    ] {
+        // Creating: nothing is created.
+        let fields = app_fields(&csrf, "Example SP", "https://sp.example.com/acs");
+        let fields = with(fields, "additional-acs-urls", lines);
+        let fields = if words == "already the ACS URL" {
+            with(fields, "acs-url", ACS)
+        } else {
+            fields
+        };
+        let page = send!(svc, browser, post("/admin/applications/new/", &fields));
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{lines}");
+        let message = field_error(&page.body, "additional-acs-urls")
+            .unwrap_or_else(|| panic!("no message beside the field for {lines:?}"));
+        assert!(message.contains(words), "{lines}: {message}");
+        assert!(page.body.contains("Nothing was saved"));
+        assert!(page.body.contains("aria-invalid=\"true\""));
+        assert_eq!(
+            textarea(&page.body, "additional-acs-urls").as_deref(),
+            Some(lines),
+            "the typed lines come back"
+        );
+        assert!(f.idp.store.application("example-sp").unwrap().is_none());
+
+        // Reconfiguring: nothing changes, not even the other fields.
+        let fields = app_fields(&csrf, "Renamed", ACS);
+        let fields = with(fields, "additional-acs-urls", lines);
+        let page = send!(
+            svc,
+            browser,
+            post("/admin/applications/chatgpt/edit/", &fields)
+        );
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{lines}");
+        assert!(field_error(&page.body, "additional-acs-urls")
+            .unwrap()
+            .contains(words));
+        assert_eq!(f.idp.store.application("chatgpt").unwrap().unwrap(), before);
+    }
+    assert_eq!(f.idp.store.list_applications().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn additional_acs_urls_are_saved_one_a_line_shown_and_accepted_by_sso() {
+    let f = fixture();
+    add_admin(&f);
+    let svc = service!(f);
+    let (mut browser, csrf) = admin_session!(svc);
+    let staging = "https://staging.sp.example.test/acs?connection=c&env=staging";
+    let eu = "https://eu.sp.example.test/acs";
+
+    // Blank lines, CRLF and surrounding spaces are not URLs.
+    let lines = format!("\r\n  {staging}  \r\n\r\n{eu}\r\n");
+    let fields = app_fields(&csrf, "ChatGPT", ACS);
+    let fields = with(fields, "audience", AUDIENCE);
+    let fields = with(fields, "additional-acs-urls", &lines);
+    let page = send!(
+        svc,
+        browser,
+        post("/admin/applications/chatgpt/edit/", &fields)
+    );
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let app = f.idp.store.application("chatgpt").unwrap().unwrap();
+    assert_eq!(app.acs_url, ACS);
+    assert_eq!(app.additional_acs_urls, [staging, eu]);
+
+    // The provider page lists them; the edit form shows them one a line.
+    let page = send!(svc, browser, get("/admin/applications/chatgpt/"));
+    let start = page.body.find("<dt>Additional ACS URLs</dt>").unwrap();
+    let end = start + page.body[start..].find("</dd>").unwrap();
+    let text = html_unescape(&page.body[start..end]);
+    assert!(
+        text.contains(&format!("<li><code>{staging}</code></li>")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("<li><code>{eu}</code></li>")));
+    let page = send!(svc, browser, get("/admin/applications/chatgpt/edit/"));
+    assert_eq!(
+        textarea(&page.body, "additional-acs-urls").unwrap(),
+        format!("{staging}\n{eu}")
+    );
+
+    let events = f
+        .idp
+        .store
+        .list_events(&EventFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(events[0].detail.as_deref().unwrap().contains(staging));
+
+    // The next request naming one of them gets the login page.
+    let req = Req {
+        acs: Some(staging.into()),
+        ..Default::default()
+    };
+    let mut sp_browser = Browser::default();
+    let page = send!(
+        svc,
+        sp_browser,
+        get(&sso_redirect_path(&redirect_query(&req.xml(), None)))
+    );
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("name=\"password\""));
+
+    // An empty box clears them.
+    let fields = with(fields, "additional-acs-urls", "");
+    let page = send!(
+        svc,
+        browser,
+        post("/admin/applications/chatgpt/edit/", &fields)
+    );
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let app = f.idp.store.application("chatgpt").unwrap().unwrap();
+    assert!(app.additional_acs_urls.is_empty());
+
+    // Created with them.
+    let fields = app_fields(&csrf, "Wiki", "https://wiki.example/acs");
+    let fields = with(fields, "additional-acs-urls", eu);
+    let page = send!(svc, browser, post("/admin/applications/new/", &fields));
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let app = f.idp.store.application("wiki").unwrap().unwrap();
+    assert_eq!(app.additional_acs_urls, [eu]);
+}

@@ -35,6 +35,8 @@ pub struct AppUpdate {
     pub enabled: Option<bool>,
     pub launch_url: Option<String>,
     pub acs_url: Option<String>,
+    /// Replaces the additional ACS URLs; an empty list clears them.
+    pub additional_acs_urls: Option<Vec<String>>,
     pub audience: Option<String>,
     pub issuer: Option<String>,
     pub sls_url: Option<String>,
@@ -142,7 +144,12 @@ pub fn create_app_with_provider(
         ));
     }
     // A new application signs the assertion and not the response until told otherwise.
-    let changes = plan_changes(&settings, (true, false), &mut problems);
+    let changes = plan_changes(
+        &settings,
+        (true, false),
+        (&input.acs_url, &[]),
+        &mut problems,
+    );
     AdminError::from_fields(problems)?;
 
     let app = store.create_application(&NewApplication {
@@ -182,6 +189,7 @@ fn is_empty(c: &ApplicationChanges) -> bool {
         && c.enabled.is_none()
         && c.launch_url.is_none()
         && c.acs_url.is_none()
+        && c.additional_acs_urls.is_none()
         && c.audience.is_none()
         && c.issuer.is_none()
         && c.sls_url.is_none()
@@ -196,10 +204,11 @@ fn is_empty(c: &ApplicationChanges) -> bool {
 
 /// Checks every change of `update`, noting each refused field in
 /// `problems`. `signs` is what the application signs now (assertion,
-/// response).
+/// response); `acs` its ACS URLs now (the default, the additional ones).
 fn plan_changes(
     update: &AppUpdate,
     signs: (bool, bool),
+    acs: (&str, &[String]),
     problems: &mut Vec<(&'static str, String)>,
 ) -> ApplicationChanges {
     let mut changes = ApplicationChanges::default();
@@ -240,6 +249,21 @@ fn plan_changes(
         if note("acs-url", validate::endpoint_url(v)) {
             changes.acs_url = Some(v.clone());
         }
+    }
+    // The default and the additional URLs stay distinct, whichever changes.
+    let default = update.acs_url.as_deref().unwrap_or(acs.0);
+    if let Some(list) = &update.additional_acs_urls {
+        if note(
+            "additional-acs-urls",
+            validate::additional_acs_urls(default, list),
+        ) {
+            changes.additional_acs_urls = Some(list.clone());
+        }
+    } else if update.acs_url.is_some() && acs.1.iter().any(|u| u == default) {
+        note(
+            "acs-url",
+            Err("is already one of the additional ACS URLs; remove it from that list".into()),
+        );
     }
     if let Some(v) = &update.issuer {
         if note("issuer", validate::entity_id(v)) {
@@ -303,6 +327,7 @@ pub fn reconfigure_app(
     let mut changes = plan_changes(
         &update,
         (current.sign_assertion, current.sign_response),
+        (&current.acs_url, &current.additional_acs_urls),
         &mut problems,
     );
     if let Some(name) = keypair {
@@ -444,6 +469,117 @@ mod tests {
             dup,
             Err(AdminError::Invalid { field: "slug", .. })
         ));
+    }
+
+    fn urls(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|u| (*u).to_owned()).collect())
+    }
+
+    #[test]
+    fn additional_acs_urls_are_set_replaced_and_cleared() {
+        let store = store_with_keypair();
+        let settings = AppUpdate {
+            additional_acs_urls: urls(&["https://staging.example/acs"]),
+            ..Default::default()
+        };
+        let app = create_app_with_provider(&store, chatgpt(), settings, None).unwrap();
+        assert_eq!(app.additional_acs_urls, ["https://staging.example/acs"]);
+        let update = AppUpdate {
+            additional_acs_urls: urls(&["https://a.example/acs", "https://b.example/acs?x=1"]),
+            ..Default::default()
+        };
+        let app = update_app(&store, "chatgpt", update).unwrap();
+        assert_eq!(
+            app.additional_acs_urls,
+            ["https://a.example/acs", "https://b.example/acs?x=1"]
+        );
+        // Another change leaves the list as it is.
+        let update = AppUpdate {
+            name: Some("Chat".into()),
+            ..Default::default()
+        };
+        let app = update_app(&store, "chatgpt", update).unwrap();
+        assert_eq!(app.additional_acs_urls.len(), 2);
+        let update = AppUpdate {
+            additional_acs_urls: Some(Vec::new()),
+            ..Default::default()
+        };
+        assert!(update_app(&store, "chatgpt", update)
+            .unwrap()
+            .additional_acs_urls
+            .is_empty());
+    }
+
+    #[test]
+    fn refuses_bad_or_repeated_additional_acs_urls_and_saves_nothing() {
+        let store = store_with_keypair();
+        let bad = AppUpdate {
+            additional_acs_urls: urls(&["https://ok.example/acs", "javascript:alert(1)"]),
+            ..Default::default()
+        };
+        let err = create_app_with_provider(&store, chatgpt(), bad.clone(), None).unwrap_err();
+        assert_eq!(err.field_messages()[0].0, "additional-acs-urls");
+        assert!(store.list_applications().unwrap().is_empty());
+
+        let before = create_app(&store, chatgpt()).unwrap();
+        for list in [
+            &["javascript:alert(1)"][..],
+            &["https://temp.temp"],
+            &["https://a.example/acs", "https://a.example/acs"],
+        ] {
+            let update = AppUpdate {
+                additional_acs_urls: urls(list),
+                name: Some("Renamed".into()),
+                ..Default::default()
+            };
+            let err = update_app(&store, "chatgpt", update).unwrap_err();
+            assert_eq!(err.field_messages()[0].0, "additional-acs-urls", "{list:?}");
+            assert_eq!(store.application("chatgpt").unwrap().unwrap(), before);
+        }
+        let seventeen: Vec<String> = (0..17)
+            .map(|i| format!("https://s{i}.example/acs"))
+            .collect();
+        let update = AppUpdate {
+            additional_acs_urls: Some(seventeen.clone()),
+            ..Default::default()
+        };
+        assert!(update_app(&store, "chatgpt", update).is_err());
+        let update = AppUpdate {
+            additional_acs_urls: Some(seventeen[..16].to_vec()),
+            ..Default::default()
+        };
+        assert_eq!(
+            update_app(&store, "chatgpt", update)
+                .unwrap()
+                .additional_acs_urls
+                .len(),
+            16
+        );
+    }
+
+    #[test]
+    fn the_default_acs_url_may_not_become_one_of_the_additional_ones() {
+        let store = store_with_keypair();
+        let settings = AppUpdate {
+            additional_acs_urls: urls(&["https://staging.example/acs"]),
+            ..Default::default()
+        };
+        create_app_with_provider(&store, chatgpt(), settings, None).unwrap();
+        let update = AppUpdate {
+            acs_url: Some("https://staging.example/acs".into()),
+            ..Default::default()
+        };
+        let err = update_app(&store, "chatgpt", update).unwrap_err();
+        assert_eq!(err.field_messages()[0].0, "acs-url");
+        // Swapping them in one update is fine.
+        let update = AppUpdate {
+            acs_url: Some("https://staging.example/acs".into()),
+            additional_acs_urls: urls(&["https://temp.temp"]),
+            ..Default::default()
+        };
+        let app = update_app(&store, "chatgpt", update).unwrap();
+        assert_eq!(app.acs_url, "https://staging.example/acs");
+        assert_eq!(app.additional_acs_urls, ["https://temp.temp"]);
     }
 
     #[test]

@@ -142,9 +142,87 @@ pub fn endpoint_url(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// How many additional ACS URLs an application may have.
+pub const MAX_ADDITIONAL_ACS_URLS: usize = 16;
+
+/// An application's additional ACS URLs: each an [`endpoint_url`], none
+/// listed twice or equal to the default ACS URL `default`, at most
+/// [`MAX_ADDITIONAL_ACS_URLS`]. Equality is byte for byte, as requests are
+/// matched. The message names every refused URL.
+pub fn additional_acs_urls(default: &str, urls: &[String]) -> Result<(), String> {
+    if urls.len() > MAX_ADDITIONAL_ACS_URLS {
+        return Err(format!(
+            "at most {MAX_ADDITIONAL_ACS_URLS} additional ACS URLs, not {}",
+            urls.len()
+        ));
+    }
+    let mut problems = Vec::new();
+    for (i, url) in urls.iter().enumerate() {
+        let shown: String = url.chars().take(200).collect();
+        if let Err(m) = endpoint_url(url) {
+            problems.push(format!("{shown:?} {m}"));
+        } else if url == default {
+            problems.push(format!("{shown:?} is already the ACS URL"));
+        } else if urls[..i].contains(url) {
+            problems.push(format!("{shown:?} is listed twice"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owned(urls: &[&str]) -> Vec<String> {
+        urls.iter().map(|u| (*u).to_owned()).collect()
+    }
+
+    #[test]
+    fn additional_acs_urls_are_endpoint_urls_without_repeats() {
+        let default = "https://sp.example.com/acs";
+        assert!(additional_acs_urls(default, &[]).is_ok());
+        let ok = owned(&[
+            "https://staging.example.com/acs?c=1",
+            "https://sp.example.com/acs/",
+            "http://localhost:8080/acs",
+        ]);
+        assert!(additional_acs_urls(default, &ok).is_ok());
+        for (bad, words) in [
+            ("javascript:alert(1)", "not javascript:"),
+            ("data:text/html,x", "not data:"),
+            ("/relative/acs", "absolute"),
+            ("http://sp.example.com/acs2", "https"),
+            ("", "absolute"),
+        ] {
+            let list = owned(&["https://ok.example.com/acs", bad]);
+            let m = additional_acs_urls(default, &list).unwrap_err();
+            assert!(
+                m.contains(words) && m.contains(&format!("{bad:?}")),
+                "{bad}: {m}"
+            );
+        }
+        let m = additional_acs_urls(default, &owned(&[default])).unwrap_err();
+        assert!(m.contains("already the ACS URL"), "{m}");
+        let twice = owned(&["https://a.example/acs", "https://a.example/acs"]);
+        let m = additional_acs_urls(default, &twice).unwrap_err();
+        assert!(m.contains("listed twice"), "{m}");
+        // Every refused URL is named, not only the first.
+        let two_bad = owned(&["javascript:x", "https://b.example/acs", "data:x"]);
+        let m = additional_acs_urls(default, &two_bad).unwrap_err();
+        assert!(m.contains("javascript:") && m.contains("data:"), "{m}");
+        let many: Vec<String> = (0..=MAX_ADDITIONAL_ACS_URLS)
+            .map(|i| format!("https://sp{i}.example.com/acs"))
+            .collect();
+        assert!(additional_acs_urls(default, &many[..MAX_ADDITIONAL_ACS_URLS]).is_ok());
+        assert!(additional_acs_urls(default, &many)
+            .unwrap_err()
+            .contains("at most 16"));
+    }
 
     #[test]
     fn endpoint_urls_must_be_absolute_https_or_local_http() {

@@ -49,10 +49,12 @@ pub enum SsoError {
     },
     #[error(
         "the request asks for the response to go to {requested:?}, \
-         but this application's registered ACS URL is {registered:?}"
+         but this application's {}",
+        registered_acs_text(.registered)
     )]
     AcsMismatch {
-        registered: String,
+        /// The default ACS URL, then the additional ones.
+        registered: Vec<String>,
         requested: String,
     },
     #[error("AssertionConsumerServiceIndex {0} is not registered; send the ACS URL instead")]
@@ -96,6 +98,8 @@ pub struct AcceptedRequest {
     sp_entity_id: Option<String>,
     /// `None` for an IdP-initiated sign-in.
     request_id: Option<String>,
+    /// The registered ACS URL the request named (the default when it named
+    /// none); the Response goes there and nowhere else.
     acs_url: String,
     relay_state: Option<String>,
     force_authn: bool,
@@ -247,15 +251,7 @@ impl Idp {
     ) -> Result<AcceptedRequest, SsoError> {
         self.check_issuer(app, request.issuer.as_deref())?;
 
-        // Byte for byte: no case folding, no normalisation, query included.
-        if let Some(requested) = &request.acs_url {
-            if requested.as_bytes() != app.acs_url.as_bytes() {
-                return Err(SsoError::AcsMismatch {
-                    registered: app.acs_url.clone(),
-                    requested: requested.clone(),
-                });
-            }
-        }
+        let acs_url = matched_acs_url(app, request.acs_url.as_deref())?;
         if let Some(index) = request.acs_index {
             return Err(SsoError::AcsIndex(index));
         }
@@ -282,7 +278,7 @@ impl Idp {
             app_slug: app.slug.clone(),
             sp_entity_id: request.issuer.clone(),
             request_id: Some(request.id.to_string()),
-            acs_url: app.acs_url.clone(),
+            acs_url,
             relay_state,
             force_authn: request.force_authn,
             is_passive: request.is_passive,
@@ -332,7 +328,7 @@ impl Idp {
     }
 
     /// Answers `request` for the signed-in session of `session_token`: a
-    /// signed Response to the registered ACS. The session (and so whether
+    /// signed Response to the registered ACS URL the request named. The session (and so whether
     /// its user is still active) is read again here, not taken from the
     /// caller's earlier read: an administrator may have ended it since.
     /// Blocking.
@@ -394,7 +390,7 @@ impl Idp {
             .map_err(InternalError::from)?;
         let content = AssertionContent {
             issuer: &app.issuer,
-            destination: &app.acs_url,
+            destination: &request.acs_url,
             in_response_to: request.request_id.as_deref(),
             audience: app.audience.as_deref(),
             name_id: &name_id,
@@ -432,7 +428,7 @@ impl Idp {
             None,
         );
         Ok(post_form(
-            &app.acs_url,
+            &request.acs_url,
             &built.xml,
             request.relay_state.as_deref(),
         ))
@@ -479,7 +475,7 @@ impl Idp {
             .map_err(InternalError::from)?;
         let built = response::build_status_response(
             &app.issuer,
-            &app.acs_url,
+            &request.acs_url,
             request.request_id.as_deref(),
             OffsetDateTime::now_utc(),
             top,
@@ -495,7 +491,7 @@ impl Idp {
             "answered with an error status"
         );
         Ok(post_form(
-            &app.acs_url,
+            &request.acs_url,
             &built.xml,
             request.relay_state.as_deref(),
         ))
@@ -503,8 +499,9 @@ impl Idp {
 
     /// The application a request was accepted for, as configured now. The
     /// request must still pass what it passed when it was accepted: if the
-    /// application was disabled, removed (its id perhaps reused), given
-    /// another ACS URL or Audience, or now requires signed requests, it is
+    /// application was disabled, removed (its id perhaps reused), no longer
+    /// has the ACS URL the request named (as its default or an additional
+    /// one), has another Audience, or now requires signed requests, it is
     /// refused rather than answered for an SP that no longer matches.
     fn application_for(&self, request: &AcceptedRequest) -> Result<Application, SsoError> {
         let app = self
@@ -513,12 +510,7 @@ impl Idp {
             .map_err(InternalError::from)?
             .filter(|a| a.enabled && a.slug == request.app_slug)
             .ok_or_else(|| SsoError::UnknownApplication(request.app_slug.clone()))?;
-        if app.acs_url != request.acs_url {
-            return Err(SsoError::AcsMismatch {
-                registered: app.acs_url,
-                requested: request.acs_url.clone(),
-            });
-        }
+        matched_acs_url(&app, Some(&request.acs_url))?;
         if let Some(expected) = &app.audience {
             if request.sp_entity_id.as_deref() != Some(expected.as_str()) {
                 return Err(SsoError::IssuerMismatch {
@@ -532,6 +524,30 @@ impl Idp {
             return Err(SsoError::SignatureRequiredNow(app.slug));
         }
         Ok(app)
+    }
+}
+
+/// The ACS URL a request is answered at: the one it names when that is, byte
+/// for byte (no case folding, no normalisation, query included), the
+/// application's default ACS URL or one of its additional ones; the default
+/// when it names none.
+fn matched_acs_url(app: &Application, requested: Option<&str>) -> Result<String, SsoError> {
+    match requested {
+        None => Ok(app.acs_url.clone()),
+        Some(url) if app.registers_acs_url(url) => Ok(url.to_owned()),
+        Some(url) => Err(SsoError::AcsMismatch {
+            registered: app.registered_acs_urls().map(str::to_owned).collect(),
+            requested: url.to_owned(),
+        }),
+    }
+}
+
+/// How [`SsoError::AcsMismatch`] names what is registered.
+fn registered_acs_text(registered: &[String]) -> String {
+    let quoted: Vec<String> = registered.iter().map(|u| format!("{u:?}")).collect();
+    match quoted.as_slice() {
+        [one] => format!("registered ACS URL is {one}"),
+        _ => format!("registered ACS URLs are {}", quoted.join(", ")),
     }
 }
 
@@ -620,4 +636,90 @@ fn post_form(acs_url: &str, xml: &str, relay_state: Option<&str>) -> PostForm {
 
 fn timestamp(unix: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: &str = "https://sp.example/acs?connection=c1";
+    const STAGING: &str = "https://staging.sp.example/acs?connection=c1";
+
+    fn app(additional: &[&str]) -> Application {
+        Application {
+            id: 1,
+            slug: "sp".into(),
+            name: "SP".into(),
+            enabled: true,
+            launch_url: None,
+            acs_url: DEFAULT.into(),
+            additional_acs_urls: additional.iter().map(|u| (*u).to_owned()).collect(),
+            audience: None,
+            issuer: "authentik".into(),
+            sls_url: None,
+            sls_binding: crate::store::SlsBinding::Redirect,
+            sign_assertion: true,
+            sign_response: false,
+            sp_cert_pem: None,
+            keypair_id: 1,
+            name_id_format: name_id_formats::EMAIL.into(),
+            default_relay_state: None,
+            not_before_skew_seconds: 300,
+            assertion_lifetime_seconds: 300,
+            session_lifetime_seconds: 28800,
+        }
+    }
+
+    #[test]
+    fn a_request_naming_no_acs_url_is_answered_at_the_default() {
+        let a = app(&[STAGING]);
+        assert_eq!(matched_acs_url(&a, None).unwrap(), DEFAULT);
+    }
+
+    #[test]
+    fn a_request_naming_the_default_or_an_additional_url_is_answered_there() {
+        let a = app(&["https://other.example/acs", STAGING]);
+        assert_eq!(matched_acs_url(&a, Some(DEFAULT)).unwrap(), DEFAULT);
+        assert_eq!(matched_acs_url(&a, Some(STAGING)).unwrap(), STAGING);
+        assert_eq!(
+            matched_acs_url(&a, Some("https://other.example/acs")).unwrap(),
+            "https://other.example/acs"
+        );
+    }
+
+    #[test]
+    fn near_misses_of_an_additional_url_are_refused_naming_every_registered_url() {
+        let a = app(&[STAGING]);
+        for miss in [
+            "https://staging.sp.example/acs",
+            "https://staging.sp.example/acs?connection=c1&x=1",
+            "https://STAGING.sp.example/acs?connection=c1",
+            "https://staging.sp.example:443/acs?connection=c1",
+            "https://staging.sp.example/%61cs?connection=c1",
+            "https://staging.sp.example/acs/?connection=c1",
+            "http://staging.sp.example/acs?connection=c1",
+            "https://staging.sp.example/acs?connection=c1 ",
+            "",
+        ] {
+            let err = matched_acs_url(&a, Some(miss)).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, SsoError::AcsMismatch { .. }), "{miss}");
+            assert!(text.contains("registered ACS URLs are"), "{text}");
+            assert!(text.contains(DEFAULT) && text.contains(STAGING), "{text}");
+        }
+    }
+
+    #[test]
+    fn without_additional_urls_the_refusal_reads_as_before() {
+        let text = matched_acs_url(&app(&[]), Some(STAGING))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            text,
+            format!(
+                "the request asks for the response to go to {STAGING:?}, \
+                 but this application's registered ACS URL is {DEFAULT:?}"
+            )
+        );
+    }
 }

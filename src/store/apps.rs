@@ -36,8 +36,13 @@ pub struct Application {
     pub name: String,
     pub enabled: bool,
     pub launch_url: Option<String>,
-    /// The one registered AssertionConsumerService URL, compared byte for byte.
+    /// The default AssertionConsumerService URL: used when a request names
+    /// none, and for IdP-initiated sign-in. Compared byte for byte.
     pub acs_url: String,
+    /// Further ACS URLs a request may name (at most 16, none equal to
+    /// another or to `acs_url`; `crate::admin` checks), compared byte for
+    /// byte like `acs_url`.
+    pub additional_acs_urls: Vec<String>,
     /// The SP's entity id: AudienceRestriction and the expected request Issuer.
     pub audience: Option<String>,
     /// Our entity id towards this SP.
@@ -54,6 +59,22 @@ pub struct Application {
     pub not_before_skew_seconds: i64,
     pub assertion_lifetime_seconds: i64,
     pub session_lifetime_seconds: i64,
+}
+
+impl Application {
+    /// Whether `url` is, byte for byte, the default ACS URL or one of the
+    /// additional ones. No normalisation: case, escapes, a trailing `/` or
+    /// `?` and the query all count.
+    pub fn registers_acs_url(&self, url: &str) -> bool {
+        self.registered_acs_urls()
+            .any(|r| r.as_bytes() == url.as_bytes())
+    }
+
+    /// The default ACS URL, then the additional ones.
+    pub fn registered_acs_urls(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.acs_url.as_str())
+            .chain(self.additional_acs_urls.iter().map(String::as_str))
+    }
 }
 
 /// An application to insert; values are already validated by `crate::admin`.
@@ -92,6 +113,8 @@ pub struct ApplicationChanges {
     pub enabled: Option<bool>,
     pub launch_url: Option<Option<String>>,
     pub acs_url: Option<String>,
+    /// Replaces the whole list; an empty one clears it.
+    pub additional_acs_urls: Option<Vec<String>>,
     pub audience: Option<Option<String>>,
     pub issuer: Option<String>,
     pub sls_url: Option<Option<String>>,
@@ -107,10 +130,14 @@ pub struct ApplicationChanges {
 const COLUMNS: &str = "id, slug, name, enabled, launch_url, acs_url, audience, issuer, sls_url,
     sls_binding, sign_assertion, sign_response, sp_cert_pem, keypair_id, name_id_format,
     default_relay_state, not_before_skew_seconds, assertion_lifetime_seconds,
-    session_lifetime_seconds";
+    session_lifetime_seconds, additional_acs_urls";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
     let binding: String = r.get(9)?;
+    let additional: String = r.get(19)?;
+    let additional_acs_urls = serde_json::from_str(&additional).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     Ok(Application {
         id: r.get(0)?,
         slug: r.get(1)?,
@@ -118,6 +145,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
         enabled: r.get(3)?,
         launch_url: r.get(4)?,
         acs_url: r.get(5)?,
+        additional_acs_urls,
         audience: r.get(6)?,
         issuer: r.get(7)?,
         sls_url: r.get(8)?,
@@ -241,6 +269,11 @@ impl Store {
             if let Some(v) = &c.acs_url {
                 set(&tx, "acs_url", v)?;
             }
+            if let Some(v) = &c.additional_acs_urls {
+                let json = serde_json::to_string(v)
+                    .map_err(|e| StoreError::Corrupt(format!("additional ACS URLs: {e}")))?;
+                set(&tx, "additional_acs_urls", &json)?;
+            }
             if let Some(v) = &c.audience {
                 set(&tx, "audience", v)?;
             }
@@ -319,6 +352,76 @@ mod tests {
         assert_eq!(after.audience, None);
         assert_eq!(after.issuer, before.issuer);
         assert_eq!(store.application("chatgpt").unwrap(), Some(after));
+    }
+
+    #[test]
+    fn additional_acs_urls_are_stored_in_order_replaced_and_cleared() {
+        let store = Store::open_in_memory().unwrap();
+        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
+        let app = store
+            .create_application(&NewApplication::for_tests("a", kp.id))
+            .unwrap();
+        assert!(app.additional_acs_urls.is_empty());
+        let list = vec![
+            "https://staging.example/acs?c=\"x\"".to_owned(),
+            "https://prod.example/acs".to_owned(),
+        ];
+        let changes = ApplicationChanges {
+            additional_acs_urls: Some(list.clone()),
+            ..Default::default()
+        };
+        let after = store.update_application("a", &changes).unwrap();
+        assert_eq!(after.additional_acs_urls, list);
+        assert_eq!(store.application("a").unwrap().unwrap(), after);
+        // Other changes leave the list alone.
+        let changes = ApplicationChanges {
+            name: Some("A".into()),
+            ..Default::default()
+        };
+        let after = store.update_application("a", &changes).unwrap();
+        assert_eq!(after.additional_acs_urls, list);
+        let changes = ApplicationChanges {
+            additional_acs_urls: Some(Vec::new()),
+            ..Default::default()
+        };
+        let after = store.update_application("a", &changes).unwrap();
+        assert!(after.additional_acs_urls.is_empty());
+    }
+
+    #[test]
+    fn registered_acs_urls_match_byte_for_byte_only() {
+        let store = Store::open_in_memory().unwrap();
+        let kp = store.add_keypair("k", "k.key", "k.crt").unwrap();
+        store
+            .create_application(&NewApplication::for_tests("a", kp.id))
+            .unwrap();
+        let changes = ApplicationChanges {
+            additional_acs_urls: Some(vec!["https://staging.example/acs?c=1".into()]),
+            ..Default::default()
+        };
+        let app = store.update_application("a", &changes).unwrap();
+        assert!(app.registers_acs_url("https://sp.example.com/acs"));
+        assert!(app.registers_acs_url("https://staging.example/acs?c=1"));
+        for miss in [
+            "https://staging.example/acs",
+            "https://staging.example/acs?c=1&d=2",
+            "https://STAGING.example/acs?c=1",
+            "https://staging.example/acs/?c=1",
+            "https://staging.example/%61cs?c=1",
+            "https://staging.example:443/acs?c=1",
+            "https://staging.example/acs?c=1 ",
+            "",
+        ] {
+            assert!(!app.registers_acs_url(miss), "{miss}");
+        }
+        let all: Vec<_> = app.registered_acs_urls().collect();
+        assert_eq!(
+            all,
+            [
+                "https://sp.example.com/acs",
+                "https://staging.example/acs?c=1"
+            ]
+        );
     }
 
     #[test]

@@ -124,6 +124,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_at ON events(at);
     "#,
+    // 2: more than one ACS URL per application. `acs_url` stays the default;
+    // these are the others a request may name, a JSON array of strings.
+    r#"
+    ALTER TABLE applications ADD COLUMN additional_acs_urls TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 pub(super) fn run(conn: &mut Connection) -> Result<(), StoreError> {
@@ -157,6 +162,38 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_version_1_database_migrates_with_no_additional_acs_urls() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[0]).unwrap();
+        tx.execute_batch("PRAGMA user_version = 1").unwrap();
+        tx.execute(
+            "INSERT INTO keypairs (name, key_file, cert_file, created_at)
+             VALUES ('k', 'k', 'c', 0)",
+            [],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO applications (slug, name, acs_url, issuer, keypair_id, name_id_format,
+                 created_at, updated_at)
+             VALUES ('old', 'Old', 'https://sp.example/acs', 'authentik', 1, 'x', 0, 0)",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        run(&mut conn).unwrap();
+        let (acs, additional): (String, String) = conn
+            .query_row(
+                "SELECT acs_url, additional_acs_urls FROM applications WHERE slug = 'old'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(acs, "https://sp.example/acs");
+        assert_eq!(additional, "[]");
     }
 
     #[test]

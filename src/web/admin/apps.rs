@@ -46,6 +46,8 @@ pub(super) struct AppForm {
     slug: String,
     provider: String,
     acs_url: String,
+    /// One URL a line.
+    additional_acs_urls: String,
     audience: String,
     issuer: String,
     keypair: String,
@@ -65,6 +67,8 @@ pub(super) struct AppFields {
     pub name: String,
     pub slug: String,
     pub acs_url: String,
+    /// One URL a line.
+    pub additional_acs_urls: String,
     pub audience: String,
     pub issuer: String,
     pub keypair: String,
@@ -85,6 +89,7 @@ impl AppFields {
             name: String::new(),
             slug: String::new(),
             acs_url: String::new(),
+            additional_acs_urls: String::new(),
             audience: String::new(),
             issuer: DEFAULT_ISSUER.into(),
             keypair: DEFAULT_KEYPAIR.into(),
@@ -106,6 +111,7 @@ impl AppFields {
             name: app.name.clone(),
             slug: app.slug.clone(),
             acs_url: app.acs_url.clone(),
+            additional_acs_urls: app.additional_acs_urls.join("\n"),
             audience: text(&app.audience),
             issuer: app.issuer.clone(),
             keypair,
@@ -126,6 +132,7 @@ impl AppFields {
             name: f.name.clone(),
             slug: f.slug.clone(),
             acs_url: f.acs_url.clone(),
+            additional_acs_urls: f.additional_acs_urls.clone(),
             audience: f.audience.clone(),
             issuer: f.issuer.clone(),
             keypair: f.keypair.clone(),
@@ -152,6 +159,15 @@ impl AppForm {
             enabled: Some(ticked(&self.enabled)),
             launch_url: Some(trimmed(&self.launch_url)),
             acs_url: Some(trimmed(&self.acs_url)),
+            // One a line; blank lines are left out, so an empty box clears.
+            additional_acs_urls: Some(
+                self.additional_acs_urls
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
             audience: Some(trimmed(&self.audience)),
             issuer: Some(trimmed(&self.issuer)),
             sls_url: Some(trimmed(&self.sls_url)),
@@ -222,6 +238,7 @@ const FORM_FIELDS: &[&str] = &[
     "slug",
     "provider",
     "acs-url",
+    "additional-acs-urls",
     "audience",
     "issuer",
     "keypair",
@@ -558,6 +575,16 @@ fn changed_fields(a: &Application, b: &Application) -> String {
         Some(if b.enabled { "yes" } else { "no" }),
     );
     note("ACS URL", a.acs_url != b.acs_url, Some(&b.acs_url));
+    let additional = b.additional_acs_urls.join(" ");
+    note(
+        "additional ACS URLs",
+        a.additional_acs_urls != b.additional_acs_urls,
+        Some(if additional.is_empty() {
+            "(none)"
+        } else {
+            &additional
+        }),
+    );
     note(
         "audience",
         a.audience != b.audience,
