@@ -762,7 +762,7 @@ async fn show(
 fn sso_error(e: SsoError) -> WebError {
     match e {
         SsoError::UnknownApplication(slug) => not_found(&slug),
-        other => internal(other),
+        other => WebError::Internal(other.to_string()),
     }
 }
 

@@ -313,9 +313,14 @@ async fn blocking<T: Send + 'static>(
     web::block(f).await?
 }
 
-/// A store failure inside a blocking call: a 500.
-fn internal(e: impl std::fmt::Display) -> WebError {
-    WebError::Internal(e.to_string())
+/// A store failure inside a blocking call: a row that went away meanwhile
+/// (another administrator removed it between the page and the change) is a
+/// 404; anything else a 500.
+fn internal(e: crate::store::StoreError) -> WebError {
+    match e {
+        crate::store::StoreError::NotFound { .. } => WebError::NotFound(e.to_string()),
+        other => WebError::Internal(other.to_string()),
+    }
 }
 
 /// The value of a checkbox: present means ticked.
@@ -349,5 +354,21 @@ mod tests {
         let r = attachment("text/plain", "a\"b\r\n.pem", String::new());
         let cd = r.headers().get(header::CONTENT_DISPOSITION).unwrap();
         assert_eq!(cd, "attachment; filename=\"a_b__.pem\"");
+    }
+
+    #[test]
+    fn a_row_removed_meanwhile_is_a_404_not_a_500() {
+        use crate::store::StoreError;
+        use actix_web::ResponseError as _;
+        let gone = StoreError::NotFound {
+            what: "user",
+            value: "bob".into(),
+        };
+        assert_eq!(internal(gone).status_code(), StatusCode::NOT_FOUND);
+        let broken = StoreError::Corrupt("x".into());
+        assert_eq!(
+            internal(broken).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }
