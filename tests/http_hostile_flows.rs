@@ -601,6 +601,8 @@ async fn a_wrong_method_gets_a_405_page_with_the_usual_headers() {
         TestRequest::get().uri("/application/saml/chatgpt/sso/binding/post/"),
         TestRequest::post().uri("/application/saml/chatgpt/metadata/"),
         TestRequest::delete().uri("/login/"),
+        TestRequest::get().uri("/admin/users/alice/active/"),
+        TestRequest::put().uri("/admin/applications/chatgpt/edit/"),
     ] {
         let res = actix_web::test::call_service(&svc, req.to_request()).await;
         let what = format!("{} {}", res.request().method(), res.request().path());

@@ -18,23 +18,26 @@ use crate::store::{Application, StoreError};
 use crate::web::{State, WebError};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/applications/", web::get().to(list))
-        .route("/providers/", web::get().to(list_providers))
-        .route("/applications/new/", web::get().to(new_form))
-        .route("/applications/new/", web::post().to(create))
-        .route("/applications/{slug}/", web::get().to(show))
-        .route("/applications/{slug}/edit/", web::get().to(edit_form))
-        .route("/applications/{slug}/edit/", web::post().to(update))
-        .route(
-            "/applications/{slug}/delete/",
-            web::get().to(confirm_delete),
+    cfg.service(web::resource("/applications/").get(list))
+        .service(web::resource("/providers/").get(list_providers))
+        .service(
+            web::resource("/applications/new/")
+                .get(new_form)
+                .post(create),
         )
-        .route("/applications/{slug}/delete/", web::post().to(delete))
-        .route(
-            "/applications/{slug}/certificate/",
-            web::get().to(certificate),
+        .service(web::resource("/applications/{slug}/").get(show))
+        .service(
+            web::resource("/applications/{slug}/edit/")
+                .get(edit_form)
+                .post(update),
         )
-        .route("/applications/{slug}/metadata/", web::get().to(metadata));
+        .service(
+            web::resource("/applications/{slug}/delete/")
+                .get(confirm_delete)
+                .post(delete),
+        )
+        .service(web::resource("/applications/{slug}/certificate/").get(certificate))
+        .service(web::resource("/applications/{slug}/metadata/").get(metadata));
 }
 
 /// The fields of the application form, as typed. Names are the form's.

@@ -16,11 +16,17 @@ use crate::store::StoreError;
 use crate::web::{State, WebError};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/certificates/", web::get().to(list))
-        .route("/certificates/generate/", web::get().to(generate_form))
-        .route("/certificates/generate/", web::post().to(generate))
-        .route("/certificates/import/", web::get().to(import_form))
-        .route("/certificates/import/", web::post().to(import));
+    cfg.service(web::resource("/certificates/").get(list))
+        .service(
+            web::resource("/certificates/generate/")
+                .get(generate_form)
+                .post(generate),
+        )
+        .service(
+            web::resource("/certificates/import/")
+                .get(import_form)
+                .post(import),
+        );
 }
 
 struct KeypairRow {

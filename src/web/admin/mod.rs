@@ -63,13 +63,13 @@ if (nameInput && slugInput && slugInput.dataset.derive === "yes") {
 
 /// Registers `/admin/...`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(to_index)).service(
+    cfg.service(web::resource("/admin").get(to_index)).service(
         web::scope("/admin")
-            .route("/", web::get().to(to_index))
+            .service(web::resource("/").get(to_index))
             .configure(apps::configure)
             .configure(keypairs::configure)
             .configure(users::configure)
-            .route("/events/", web::get().to(events::list)),
+            .service(web::resource("/events/").get(events::list)),
     );
 }
 

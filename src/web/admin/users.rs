@@ -16,13 +16,11 @@ use crate::store::{StoreError, User, UserChanges};
 use crate::web::{State, WebError};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/", web::get().to(list))
-        .route("/users/new/", web::get().to(new_form))
-        .route("/users/new/", web::post().to(create))
-        .route("/users/{username}/", web::get().to(show))
-        .route("/users/{username}/", web::post().to(update))
-        .route("/users/{username}/password/", web::post().to(password))
-        .route("/users/{username}/active/", web::post().to(set_active));
+    cfg.service(web::resource("/users/").get(list))
+        .service(web::resource("/users/new/").get(new_form).post(create))
+        .service(web::resource("/users/{username}/").get(show).post(update))
+        .service(web::resource("/users/{username}/password/").post(password))
+        .service(web::resource("/users/{username}/active/").post(set_active));
 }
 
 #[derive(Template)]
