@@ -4,121 +4,14 @@
 
 mod common;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
-use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
-use actix_web::test::{call_service, read_body, TestRequest};
+use common::admin_pages::*;
 use common::*;
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
-use openssl::x509::{X509Builder, X509NameBuilder};
 
-use signet::admin::{self, UserInput};
-use signet::password::Password;
 use signet::store::events::EventFilter;
 
-const ADMIN_PASSWORD: &str = "admin password 123";
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .expect("a Location header")
-            .to_str()
-            .unwrap()
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .unwrap_or_else(|| panic!("no {name}"))
-            .to_str()
-            .unwrap()
-    }
-}
-
-async fn page_of<B>(resp: ServiceResponse<B>, browser: &mut Browser) -> Page
-where
-    B: MessageBody,
-    B::Error: std::fmt::Debug,
-{
-    browser.keep(&resp);
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = String::from_utf8(read_body(resp).await.to_vec()).unwrap();
-    Page {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// Sends `req` with the browser's cookies and keeps the ones it gets.
-macro_rules! send {
-    ($svc:expr, $browser:expr, $req:expr) => {{
-        let resp = call_service(&$svc, $browser.apply($req).to_request()).await;
-        page_of(resp, &mut $browser).await
-    }};
-}
-
-/// Where the test's requests come from, as the event log shows it.
-const PEER: &str = "192.0.2.7:50000";
-
-fn get(uri: &str) -> TestRequest {
-    TestRequest::get().uri(uri).peer_addr(PEER.parse().unwrap())
-}
-
-fn post(uri: &str, fields: &[(&str, &str)]) -> TestRequest {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    TestRequest::post()
-        .uri(uri)
-        .peer_addr(PEER.parse().unwrap())
-        .insert_header(("content-type", "application/x-www-form-urlencoded"))
-        .set_payload(body)
-}
-
 fn add_admin(f: &Fixture) {
-    admin::add_user(
-        &f.idp.store,
-        UserInput {
-            username: "root".into(),
-            email: "root@example.com".into(),
-            is_admin: true,
-            ..Default::default()
-        },
-        &Password::new(ADMIN_PASSWORD.into()),
-    )
-    .unwrap();
-}
-
-/// Logs in through `/login/?next=...`; evaluates to where the browser was sent.
-macro_rules! log_in {
-    ($svc:expr, $browser:expr, $user:expr, $password:expr, $next:expr) => {{
-        let next: String = url::form_urlencoded::byte_serialize($next.as_bytes()).collect();
-        let page = send!($svc, $browser, get(&format!("/login/?next={next}")));
-        assert_eq!(page.status, StatusCode::OK);
-        let body = login_body(&page.body, $user, $password);
-        let req = TestRequest::post()
-            .uri("/login/")
-            .insert_header(("content-type", "application/x-www-form-urlencoded"))
-            .set_payload(body);
-        let resp = send!($svc, $browser, req);
-        assert_eq!(resp.status, StatusCode::SEE_OTHER, "{}", resp.body);
-        resp.location().to_owned()
-    }};
+    add_user(f, "root", true);
 }
 
 /// A signed-in admin's browser and the CSRF token of its forms.
@@ -132,51 +25,6 @@ macro_rules! admin_session {
         let csrf = field(&page.body, "csrf").expect("the sign-out form's csrf");
         (browser, csrf)
     }};
-}
-
-fn app_fields<'a>(csrf: &'a str, name: &'a str, acs: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("csrf", csrf),
-        ("name", name),
-        ("slug", ""),
-        ("provider", "saml"),
-        ("acs-url", acs),
-        ("audience", ""),
-        ("issuer", "authentik"),
-        ("keypair", "signet-self-signed"),
-        ("sign-assertion", "on"),
-        ("sls-url", ""),
-        ("sls-binding", "redirect"),
-        ("default-relay-state", ""),
-        (
-            "name-id-format",
-            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-        ),
-        ("sp-cert", ""),
-        ("launch-url", ""),
-        ("enabled", "on"),
-    ]
-}
-
-fn with<'a>(
-    mut fields: Vec<(&'a str, &'a str)>,
-    name: &'a str,
-    value: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    match fields.iter_mut().find(|f| f.0 == name) {
-        Some(f) => f.1 = value,
-        None => fields.push((name, value)),
-    }
-    fields
-}
-
-/// The message shown beside `field`, if any.
-fn field_error(html: &str, field: &str) -> Option<String> {
-    let marker = format!("class=\"field-error\" id=\"{field}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    Some(html_unescape(
-        &html[start..start + html[start..].find("</p>").unwrap()],
-    ))
 }
 
 #[actix_web::test]
@@ -580,36 +428,6 @@ async fn downloads_are_attachments_and_no_page_shows_a_private_key() {
     }
 }
 
-fn rsa(bits: u32) -> PKey<Private> {
-    PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap()
-}
-
-fn key_pem(key: &PKey<Private>) -> String {
-    String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap()
-}
-
-/// A self-signed certificate for `key`, valid `from`..`to` days from now.
-fn cert_pem(key: &PKey<Private>, from: i64, to: i64) -> String {
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_nid(Nid::COMMONNAME, "imported test")
-        .unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(&BigNum::from_u32(42).unwrap().to_asn1_integer().unwrap())
-        .unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    b.set_not_before(&Asn1Time::from_unix(now + from * 86_400).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::from_unix(now + to * 86_400).unwrap())
-        .unwrap();
-    b.set_pubkey(key).unwrap();
-    b.sign(key, MessageDigest::sha256()).unwrap();
-    String::from_utf8(b.build().to_pem().unwrap()).unwrap()
-}
-
 #[actix_web::test]
 async fn keypair_import_refuses_mismatched_weak_and_expired_pairs() {
     let f = fixture();
@@ -621,21 +439,21 @@ async fn keypair_import_refuses_mismatched_weak_and_expired_pairs() {
     let cases = [
         (
             "mismatch",
-            cert_pem(&good, -1, 365),
+            cert_pem(&good, "imported test", -1, 365),
             key_pem(&rsa(2048)),
             "private-key",
             "does not belong",
         ),
         (
             "rsa1024",
-            cert_pem(&weak, -1, 365),
+            cert_pem(&weak, "imported test", -1, 365),
             key_pem(&weak),
             "private-key",
             "1024 bits",
         ),
         (
             "expired",
-            cert_pem(&good, -400, -1),
+            cert_pem(&good, "imported test", -400, -1),
             key_pem(&good),
             "certificate",
             "expired",
@@ -660,7 +478,7 @@ async fn keypair_import_refuses_mismatched_weak_and_expired_pairs() {
     assert_eq!(f.idp.store.list_keypairs().unwrap().len(), 1);
     assert!(!f.dir.path().join("data/keys/mismatch.key.pem").exists());
 
-    let cert = cert_pem(&good, -1, 30);
+    let cert = cert_pem(&good, "imported test", -1, 30);
     let key = key_pem(&good);
     let fields = [
         ("csrf", csrf.as_str()),

@@ -5,115 +5,19 @@
 
 mod common;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
-use actix_web::http::header::HeaderMap;
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{call_service, read_body, TestRequest};
+use actix_web::test::TestRequest;
+use common::admin_pages::*;
 use common::*;
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
 use openssl::dsa::Dsa;
 use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
 use openssl::symm::Cipher;
-use openssl::x509::{X509Builder, X509NameBuilder};
 
-use signet::admin::{self, UserInput};
-use signet::password::Password;
 use signet::store::UserChanges;
 
-const ADMIN_PASSWORD: &str = "admin password 123";
 const XSS: &str = "<script>alert(1)</script>";
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .expect("a Location header")
-            .to_str()
-            .unwrap()
-    }
-}
-
-async fn page_of<B>(resp: ServiceResponse<B>, browser: &mut Browser) -> Page
-where
-    B: MessageBody,
-    B::Error: std::fmt::Debug,
-{
-    browser.keep(&resp);
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = String::from_utf8_lossy(&read_body(resp).await).into_owned();
-    Page {
-        status,
-        headers,
-        body,
-    }
-}
-
-macro_rules! send {
-    ($svc:expr, $browser:expr, $req:expr) => {{
-        let resp = call_service(&$svc, $browser.apply($req).to_request()).await;
-        page_of(resp, &mut $browser).await
-    }};
-}
-
-const PEER: &str = "192.0.2.9:50000";
-
-fn get(uri: &str) -> TestRequest {
-    TestRequest::get().uri(uri).peer_addr(PEER.parse().unwrap())
-}
-
-fn post(uri: &str, fields: &[(&str, &str)]) -> TestRequest {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    TestRequest::post()
-        .uri(uri)
-        .peer_addr(PEER.parse().unwrap())
-        .insert_header(("content-type", "application/x-www-form-urlencoded"))
-        .set_payload(body)
-}
-
-fn add_user(f: &Fixture, username: &str, is_admin: bool) {
-    admin::add_user(
-        &f.idp.store,
-        UserInput {
-            username: username.into(),
-            email: format!("{username}@example.com"),
-            is_admin,
-            ..Default::default()
-        },
-        &Password::new(ADMIN_PASSWORD.into()),
-    )
-    .unwrap();
-}
-
-macro_rules! log_in {
-    ($svc:expr, $browser:expr, $user:expr, $password:expr, $next:expr) => {{
-        let next: String = url::form_urlencoded::byte_serialize($next.as_bytes()).collect();
-        let page = send!($svc, $browser, get(&format!("/login/?next={next}")));
-        assert_eq!(page.status, StatusCode::OK);
-        let body = login_body(&page.body, $user, $password);
-        let req = TestRequest::post()
-            .uri("/login/")
-            .insert_header(("content-type", "application/x-www-form-urlencoded"))
-            .set_payload(body);
-        let resp = send!($svc, $browser, req);
-        assert_eq!(resp.status, StatusCode::SEE_OTHER, "{}", resp.body);
-        resp.location().to_owned()
-    }};
-}
 
 /// A signed-in admin `$user`'s browser and the CSRF token of its forms.
 macro_rules! session_of {
@@ -127,76 +31,9 @@ macro_rules! session_of {
     }};
 }
 
-fn app_fields<'a>(csrf: &'a str, name: &'a str, acs: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("csrf", csrf),
-        ("name", name),
-        ("slug", ""),
-        ("provider", "saml"),
-        ("acs-url", acs),
-        ("audience", AUDIENCE),
-        ("issuer", "authentik"),
-        ("keypair", "signet-self-signed"),
-        ("sign-assertion", "on"),
-        ("sls-url", ""),
-        ("sls-binding", "redirect"),
-        ("default-relay-state", ""),
-        (
-            "name-id-format",
-            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-        ),
-        ("sp-cert", ""),
-        ("launch-url", ""),
-        ("enabled", "on"),
-    ]
-}
-
-fn with<'a>(
-    mut fields: Vec<(&'a str, &'a str)>,
-    name: &'a str,
-    value: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    match fields.iter_mut().find(|f| f.0 == name) {
-        Some(f) => f.1 = value,
-        None => fields.push((name, value)),
-    }
-    fields
-}
-
-fn field_error(html: &str, field: &str) -> Option<String> {
-    let marker = format!("class=\"field-error\" id=\"{field}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    Some(html_unescape(
-        &html[start..start + html[start..].find("</p>").unwrap()],
-    ))
-}
-
-fn key_pem(key: &PKey<Private>) -> String {
-    String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap()
-}
-
-/// A self-signed certificate for `key` with subject `CN=cn`, valid now.
-fn cert_pem(key: &PKey<Private>, cn: &str) -> String {
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(&BigNum::from_u32(9).unwrap().to_asn1_integer().unwrap())
-        .unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(365).unwrap())
-        .unwrap();
-    b.set_pubkey(key).unwrap();
-    b.sign(key, MessageDigest::sha256()).unwrap();
-    String::from_utf8(b.build().to_pem().unwrap()).unwrap()
-}
-
-fn rsa2048() -> PKey<Private> {
-    PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
+/// The application form for the test SP, with its Audience.
+fn app_fields_for_sp<'a>(csrf: &'a str, name: &'a str, acs: &'a str) -> Vec<(&'a str, &'a str)> {
+    with(app_fields(csrf, name, acs), "audience", AUDIENCE)
 }
 
 fn ec(curve: Nid) -> PKey<Private> {
@@ -226,7 +63,11 @@ async fn a_demoted_or_deactivated_admin_loses_every_admin_page_at_once() {
 
     let page = send!(svc, ops, get("/admin/users/"));
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    let fields = app_fields(&ops_csrf, "Evil", "https://evil.example/acs");
+    let fields = with(
+        app_fields(&ops_csrf, "Evil", "https://evil.example/acs"),
+        "audience",
+        AUDIENCE,
+    );
     let page = send!(svc, ops, post("/admin/applications/new/", &fields));
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let fields = [("csrf", ops_csrf.as_str()), ("active", "no")];
@@ -366,7 +207,7 @@ async fn markup_in_every_stored_value_is_shown_as_text_on_every_page() {
     let svc = service!(f);
     let (mut browser, csrf) = session_of!(svc, "root");
 
-    let fields = app_fields(&csrf, XSS, ACS);
+    let fields = app_fields_for_sp(&csrf, XSS, ACS);
     let fields = with(fields, "default-relay-state", XSS);
     let fields = with(fields, "issuer", "urn:\"><script>alert(1)</script>");
     let fields = with(
@@ -389,8 +230,8 @@ async fn markup_in_every_stored_value_is_shown_as_text_on_every_page() {
     ];
     let page = send!(svc, browser, post("/admin/users/alice/", &user));
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let key = rsa2048();
-    let cert = cert_pem(&key, XSS);
+    let key = rsa(2048);
+    let cert = cert_pem(&key, XSS, 0, 365);
     let import = [
         ("csrf", csrf.as_str()),
         ("name", "hostile"),
@@ -449,7 +290,7 @@ async fn an_application_slug_that_names_an_admin_route_is_refused() {
     let (mut browser, csrf) = session_of!(svc, "root");
     for (name, slug) in [("Something", "new"), ("New", ""), ("Other", "NEW")] {
         let fields = with(
-            app_fields(&csrf, name, "https://sp.example.test/acs"),
+            app_fields_for_sp(&csrf, name, "https://sp.example.test/acs"),
             "slug",
             slug,
         );
@@ -475,7 +316,7 @@ async fn an_application_slug_differing_only_by_case_is_refused() {
     let svc = service!(f);
     let (mut browser, csrf) = session_of!(svc, "root");
     let fields = with(
-        app_fields(&csrf, "Lookalike", "https://evil.example/acs"),
+        app_fields_for_sp(&csrf, "Lookalike", "https://evil.example/acs"),
         "slug",
         "ChatGPT",
     );
@@ -512,8 +353,8 @@ async fn an_encrypted_private_key_is_refused_as_encrypted_without_asking_for_a_p
     add_user(&f, "root", true);
     let svc = service!(f);
     let (mut browser, csrf) = session_of!(svc, "root");
-    let key = rsa2048();
-    let cert = cert_pem(&key, "encrypted");
+    let key = rsa(2048);
+    let cert = cert_pem(&key, "encrypted", 0, 365);
     let pkcs8 = key
         .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), b"secret")
         .unwrap();
@@ -553,14 +394,19 @@ async fn unsupported_keys_and_odd_certificates_are_refused_writing_nothing() {
     let (mut browser, csrf) = session_of!(svc, "root");
     let dsa = PKey::from_dsa(Dsa::generate(2048).unwrap()).unwrap();
     let p384 = ec(Nid::SECP384R1);
-    let good = rsa2048();
-    let good_cert = cert_pem(&good, "good");
-    let two_certs = format!("{}{}", cert_pem(&rsa2048(), "first"), good_cert);
+    let good = rsa(2048);
+    let good_cert = cert_pem(&good, "good", 0, 365);
+    let two_certs = format!("{}{}", cert_pem(&rsa(2048), "first", 0, 365), good_cert);
     let cases = [
-        ("dsa", cert_pem(&dsa, "dsa"), key_pem(&dsa), "private-key"),
+        (
+            "dsa",
+            cert_pem(&dsa, "dsa", 0, 365),
+            key_pem(&dsa),
+            "private-key",
+        ),
         (
             "p384",
-            cert_pem(&p384, "p384"),
+            cert_pem(&p384, "p384", 0, 365),
             key_pem(&p384),
             "private-key",
         ),
@@ -637,7 +483,7 @@ async fn unknown_or_malformed_ids_answer_4xx_never_500() {
             page.status
         );
     }
-    let app = app_fields(c, "X", "https://x.example/acs");
+    let app = app_fields_for_sp(c, "X", "https://x.example/acs");
     for (path, fields) in [
         ("/admin/applications/nope/edit/", app.clone()),
         ("/admin/applications/nope/delete/", vec![("csrf", c)]),
@@ -683,7 +529,7 @@ async fn refused_forms_leave_every_field_as_it_was() {
     let alice_before = f.idp.store.user_by_username("alice").unwrap().unwrap();
 
     // Every field changed, one of them refused.
-    let fields = app_fields(&csrf, "Renamed", "https://new.example/acs");
+    let fields = app_fields_for_sp(&csrf, "Renamed", "https://new.example/acs");
     let fields = with(fields, "audience", "https://new.example/sp");
     let fields = with(fields, "issuer", "other-issuer");
     let fields = with(fields, "sign-response", "on");

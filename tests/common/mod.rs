@@ -1,7 +1,9 @@
 //! Shared set-up for the in-process HTTP tests: a real SQLite file and real
 //! keys in a temporary data directory, the real actix app, and a tiny
 //! browser that keeps cookies.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
+
+pub mod admin_pages;
 
 use std::collections::HashMap;
 use std::io::Write;
