@@ -36,7 +36,16 @@ import requests
 import xmlsec
 from lxml import etree
 
-from conftest import EMAIL, FAMILY_NAME, GIVEN_NAME, IDP_ENTITY_ID, Signet
+from conftest import (
+    EMAIL,
+    FAMILY_NAME,
+    GIVEN_NAME,
+    IDP_ENTITY_ID,
+    Signet,
+    _free_port,
+    _stop,
+    _tail,
+)
 from test_slo_judges import _openssl_key_pair
 from test_sso_judges import NS, AutoPost, auto_post_from, describe, is_login_page, submit_login
 
@@ -49,30 +58,6 @@ START_TIMEOUT_S = 30
 APACHE2 = "/usr/sbin/apache2"
 SHIBD = "/usr/sbin/shibd"
 MOD_SHIB = "/usr/lib/apache2/modules/mod_shib.so"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError as error:
-        return f"(cannot read {path}: {error})"
-
-
-def _stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 @dataclass
@@ -97,7 +82,7 @@ class Shibboleth:
 
     def logs(self) -> str:
         return "\n".join(
-            f"--- {name} ---\n{_tail(self.work / 'logs' / name)}"
+            f"--- {name} ---\n{_tail(self.work / 'logs' / name, 40)}"
             for name in ("shibd.out", "shibd.log", "apache.out", "apache-error.log",
                          "apache-access.log", "native.log")
         )
